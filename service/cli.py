@@ -1,0 +1,211 @@
+"""The command-line interface; each command reads the configuration once and reports plainly."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import asyncio
+import sys
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from . import db, embedded, migrate
+from .app import create_app
+from .auth import SCOPES, Caller, hash_token, new_token, parse_scopes, token_prefix
+from .config import ROOT, Config, ConfigError
+from .log import configure_logging
+from .store import audit, orgs
+
+DEV_DIR = ROOT / ".data"
+DEV_ORG = "DEV"
+
+
+class CommandError(RuntimeError):
+    """A command failed for a reason the user can fix; printed without a traceback."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m service", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("serve", help="serve the HTTP API (web process)")
+    sub.add_parser("migrate", help="apply pending database migrations")
+    dev = sub.add_parser("dev", help="embedded database + migrations + dev key + API + worker")
+    dev.add_argument("--data-dir", type=Path, default=DEV_DIR)
+
+    orgs_p = sub.add_parser("orgs", help="organisations").add_subparsers(dest="action", required=True)
+    create = orgs_p.add_parser("create", help="create an organisation")
+    create.add_argument("code", help="ODS code, e.g. RXH")
+    create.add_argument("--name", required=True)
+    orgs_p.add_parser("list", help="list organisations")
+
+    keys_p = sub.add_parser("keys", help="API keys").add_subparsers(dest="action", required=True)
+    kc = keys_p.add_parser("create", help="create a key; the token is the last line of stdout")
+    kc.add_argument("--org", required=True, help="organisation code")
+    kc.add_argument("--scopes", required=True, help=f"comma-separated: {','.join(SCOPES)}")
+    kc.add_argument("--name", default="")
+    kr = keys_p.add_parser("revoke", help="revoke a key")
+    kr.add_argument("key_id", type=uuid.UUID)
+    kl = keys_p.add_parser("list", help="list an organisation's keys")
+    kl.add_argument("--org", required=True)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        config = Config.from_env()
+        configure_logging(config.log_level, config.log_format)
+        command = COMMANDS[args.command]
+        return command(config, args) or 0
+    except (ConfigError, CommandError, migrate.MigrationError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _run(coro_fn: Callable[..., Awaitable[Any]]) -> Callable[[Config, argparse.Namespace], int]:
+    def command(config: Config, args: argparse.Namespace) -> int:
+        return asyncio.run(coro_fn(config, args)) or 0
+    return command
+
+
+def serve(config: Config, args: argparse.Namespace) -> int:
+    config.require_database_url()
+    web.run_app(create_app(config), host=config.host, port=config.port, access_log=None,
+                print=None, shutdown_timeout=30)
+    return 0
+
+
+async def _migrate(config: Config, args: argparse.Namespace) -> int:
+    conn = await db.connect(config.require_database_url())
+    try:
+        done = await migrate.migrate(conn)
+    finally:
+        await conn.close()
+    print(f"applied {len(done)} migration(s)" + (f": {', '.join(map(str, done))}" if done else ""))
+    return 0
+
+
+async def _with_conn(config: Config, work: Callable[[Any], Awaitable[int]]) -> int:
+    conn = await db.connect(config.require_database_url())
+    try:
+        async with conn.transaction():
+            return await work(conn)
+    finally:
+        await conn.close()
+
+
+async def _orgs(config: Config, args: argparse.Namespace) -> int:
+    async def work(conn: Any) -> int:
+        if args.action == "list":
+            for row in await conn.fetch("SELECT id, code, name FROM organisations ORDER BY code"):
+                print(f"{row['code']}\t{row['id']}\t{row['name']}")
+            return 0
+        code = args.code.upper()
+        if await orgs.org_by_code(conn, code):
+            raise CommandError(f"organisation {code} already exists")
+        try:
+            row = await orgs.create_org(conn, code, args.name)
+        except Exception as exc:
+            if "organisations_code_format" in str(exc):
+                raise CommandError("the code must be 2-12 capital letters or digits (an ODS code)") from None
+            raise
+        await audit.record(conn, _cli(row["id"], code), "organisation.created", "organisation",
+                           row["id"], after={"code": code, "name": args.name})
+        print(row["id"])
+        return 0
+    return await _with_conn(config, work)
+
+
+async def _keys(config: Config, args: argparse.Namespace) -> int:
+    async def work(conn: Any) -> int:
+        if args.action == "revoke":
+            row = await orgs.revoke_key(conn, args.key_id)
+            if row is None:
+                raise CommandError(f"no active key {args.key_id}")
+            code = await conn.fetchval("SELECT code FROM organisations WHERE id = $1", row["org_id"])
+            await audit.record(conn, _cli(row["org_id"], code), "api_key.revoked", "api_key", row["id"])
+            print(f"revoked {row['id']}")
+            return 0
+        org = await orgs.org_by_code(conn, args.org.upper())
+        if org is None:
+            raise CommandError(f"no organisation {args.org.upper()}; create it with `orgs create`")
+        if args.action == "list":
+            for k in await orgs.list_keys(conn, org["id"]):
+                state = "revoked" if k["revoked_at"] else "active"
+                print(f"{k['id']}\t{k['token_prefix']}…\t{state}\t{','.join(k['scopes'])}\t{k['name']}")
+            return 0
+        try:
+            scopes = parse_scopes(args.scopes)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+        token = await create_key(conn, org["id"], org["code"], scopes, args.name)
+        print(f"created key for {org['code']} with scopes {','.join(scopes)}; the token is shown once:")
+        print(token)
+        return 0
+    return await _with_conn(config, work)
+
+
+async def create_key(conn: Any, org_id: uuid.UUID, org_code: str, scopes: list[str], name: str) -> str:
+    token = new_token()
+    row = await orgs.create_key(conn, org_id, name=name, prefix=token_prefix(token),
+                                token_hash=hash_token(token), scopes=scopes)
+    await audit.record(conn, _cli(org_id, org_code), "api_key.created", "api_key", row["id"],
+                       after={"name": name, "scopes": scopes, "prefix": row["token_prefix"]})
+    return token
+
+
+def _cli(org_id: uuid.UUID, code: str) -> Caller:
+    return Caller(org_id=org_id, org_code=code, key_id=None, scopes=frozenset())
+
+
+def dev(config: Config, args: argparse.Namespace) -> int:
+    """`make run`: everything a developer needs, on an embedded database unless DATABASE_URL is set."""
+    data_dir: Path = args.data_dir
+    data_dir.mkdir(parents=True, exist_ok=True)
+    overrides: dict[str, Any] = {"run_worker": True}
+    if not config.database_url:
+        base = embedded.start(data_dir / "pg")
+        overrides["database_url"] = asyncio.run(embedded.ensure_database(base, "mlcf"))
+    if not config.webhook_allowed_hosts:
+        overrides["webhook_allowed_hosts"] = ("127.0.0.1", "localhost")
+    config = dataclasses.replace(config, **overrides)
+    token = asyncio.run(_dev_setup(config, data_dir / "dev-api-key"))
+    print(f"MLCF assessment service on {config.base_url}", flush=True)
+    print(f"API docs:  {config.base_url}/docs", flush=True)
+    print(f"DATABASE_URL={config.database_url}", flush=True)
+    print(f"Dev API key (all scopes, organisation {DEV_ORG}): {token}", flush=True)
+    print(f"Try: curl -H 'Authorization: Bearer {token}' {config.base_url}/v1/whoami", flush=True)
+    return serve(config, args)
+
+
+async def _dev_setup(config: Config, key_file: Path) -> str:
+    conn = await db.connect(config.require_database_url())
+    try:
+        await migrate.migrate(conn)
+        async with conn.transaction():
+            org = await orgs.org_by_code(conn, DEV_ORG)
+            if org is None:
+                org = await orgs.create_org(conn, DEV_ORG, "Development organisation")
+            if key_file.exists():
+                token = key_file.read_text().strip()
+                if await orgs.key_by_hash(conn, hash_token(token)):
+                    return token
+            token = await create_key(conn, org["id"], DEV_ORG, list(SCOPES), "development key")
+    finally:
+        await conn.close()
+    key_file.write_text(token + "\n")
+    key_file.chmod(0o600)
+    return token
+
+
+COMMANDS: dict[str, Callable[[Config, argparse.Namespace], int]] = {
+    "serve": serve,
+    "migrate": _run(_migrate),
+    "dev": dev,
+    "orgs": _run(_orgs),
+    "keys": _run(_keys),
+}

@@ -1,0 +1,58 @@
+"""PostgreSQL pool, transactions, and translation of constraint violations into problems."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import asyncpg
+
+from .errors import Conflict, Problem
+
+# Constraint name -> the problem an integrator sees. Keep names in sync with migrations/.
+CONSTRAINT_PROBLEMS: dict[str, tuple[type[Problem], str]] = {
+    "organisations_code_key": (Conflict, "An organisation with this code already exists"),
+}
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    for typename in ("json", "jsonb"):
+        await conn.set_type_codec(typename, encoder=_dumps, decoder=json.loads, schema="pg_catalog")
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), default=str)
+
+
+async def create_pool(dsn: str, *, min_size: int = 2, max_size: int = 10) -> asyncpg.Pool:
+    return await asyncpg.create_pool(
+        dsn, min_size=min_size, max_size=max_size, init=_init_connection,
+        server_settings={"application_name": "mlcf-assessment"},
+    )
+
+
+async def connect(dsn: str) -> asyncpg.Connection:
+    conn = await asyncpg.connect(dsn, server_settings={"application_name": "mlcf-assessment"})
+    await _init_connection(conn)
+    return conn
+
+
+@asynccontextmanager
+async def transaction(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
+    """A connection inside one transaction; constraint violations become problems."""
+    async with pool.acquire() as conn:
+        try:
+            async with conn.transaction():
+                yield conn
+        except asyncpg.IntegrityConstraintViolationError as exc:
+            raise translate(exc) from exc
+
+
+def translate(exc: asyncpg.IntegrityConstraintViolationError) -> Exception:
+    name = getattr(exc, "constraint_name", None) or ""
+    if name in CONSTRAINT_PROBLEMS:
+        cls, detail = CONSTRAINT_PROBLEMS[name]
+        return cls(detail)
+    return exc

@@ -1,0 +1,116 @@
+"""The problem hierarchy: every error the API answers is one of these, as RFC 9457 problem+json."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+PROBLEM_TYPE_BASE = "https://mlcf-assessment.nhs.example/problems/"
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    """One bad field: a JSON pointer into the request body, or a named query/header parameter."""
+
+    detail: str
+    pointer: str | None = None
+    parameter: str | None = None
+
+    def as_dict(self) -> dict[str, str]:
+        out = {"detail": self.detail}
+        if self.pointer is not None:
+            out["pointer"] = self.pointer
+        if self.parameter is not None:
+            out["parameter"] = self.parameter
+        return out
+
+
+class Problem(Exception):
+    status = 500
+    slug = "internal-error"
+    title = "Internal server error"
+
+    def __init__(self, detail: str | None = None, *, errors: list[FieldError] | None = None,
+                 extra: dict[str, Any] | None = None) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+        self.errors = errors or []
+        self.extra = extra or {}
+
+    def body(self, instance: str) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "type": PROBLEM_TYPE_BASE + self.slug,
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+            "instance": instance,
+        }
+        if self.errors:
+            body["errors"] = [e.as_dict() for e in self.errors]
+        body.update(self.extra)
+        return body
+
+
+class BadRequest(Problem):
+    status, slug, title = 400, "bad-request", "Bad request"
+
+
+class Unauthorized(Problem):
+    status, slug, title = 401, "unauthorized", "Authentication required"
+
+
+class Forbidden(Problem):
+    status, slug, title = 403, "forbidden", "Not allowed"
+
+
+class NotFound(Problem):
+    status, slug, title = 404, "not-found", "Not found"
+
+
+class MethodNotAllowed(Problem):
+    status, slug, title = 405, "method-not-allowed", "Method not allowed"
+
+
+class NotAcceptable(Problem):
+    status, slug, title = 406, "not-acceptable", "Not acceptable"
+
+
+class Conflict(Problem):
+    status, slug, title = 409, "conflict", "Conflict"
+
+
+class PayloadTooLarge(Problem):
+    status, slug, title = 413, "payload-too-large", "Request body too large"
+
+
+class UnsupportedMediaType(Problem):
+    status, slug, title = 415, "unsupported-media-type", "Unsupported media type"
+
+
+class ValidationFailed(Problem):
+    status, slug, title = 422, "validation-failed", "The request is not valid"
+
+
+class ServiceUnavailable(Problem):
+    status, slug, title = 503, "unavailable", "Service unavailable"
+
+
+BY_STATUS: dict[int, type[Problem]] = {
+    cls.status: cls
+    for cls in (BadRequest, Unauthorized, Forbidden, NotFound, MethodNotAllowed, NotAcceptable,
+                Conflict, PayloadTooLarge, UnsupportedMediaType, ValidationFailed,
+                ServiceUnavailable)
+}
+
+
+def for_status(status: int, detail: str | None = None) -> Problem:
+    """A problem for an HTTP status raised outside our code (aiohttp's own 404, 405, 413...)."""
+    cls = BY_STATUS.get(status)
+    if cls is not None:
+        return cls(detail)
+    problem = Problem(detail)
+    problem.status = status
+    problem.slug = f"http-{status}"
+    problem.title = "Request failed" if status < 500 else Problem.title
+    return problem

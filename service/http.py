@@ -1,0 +1,137 @@
+"""Request and response helpers shared by every route: JSON in, JSON out, query parameters, paging."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from aiohttp import web
+
+from .auth import Caller
+from .errors import BadRequest, FieldError, UnsupportedMediaType, ValidationFailed
+from .state import SCHEMAS
+from .validation import depth_exceeds
+
+CALLER = web.RequestKey("caller", Caller)
+REQUEST_ID = web.RequestKey("request_id", str)
+DEFAULT_LIMIT, MAX_LIMIT = 50, 200
+
+H = TypeVar("H", bound=Callable[..., Any])
+
+
+def requires(scope: str) -> Callable[[H], H]:
+    """Mark a handler as needing an API key with this scope (checked by the auth middleware)."""
+    def mark(handler: H) -> H:
+        handler.required_scope = scope  # type: ignore[attr-defined]
+        return handler
+    return mark
+
+
+def public(handler: H) -> H:
+    """Mark a /v1 handler that authenticates itself (signed webhooks) instead of by API key."""
+    handler.public = True  # type: ignore[attr-defined]
+    return handler
+
+
+def caller(request: web.Request) -> Caller:
+    return request[CALLER]
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, datetime):
+        return rfc3339(value)
+    if hasattr(value, "hex") and hasattr(value, "int"):  # uuid.UUID
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def dumps(data: Any) -> str:
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False, default=_default)
+
+
+def rfc3339(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def json_response(data: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> web.Response:
+    return web.Response(text=dumps(data), status=status, content_type="application/json",
+                        headers=headers)
+
+
+async def read_json(request: web.Request, schema: str | None = None) -> Any:
+    """The request body as JSON, validated against a schema from schemas/ (422 with pointers)."""
+    ctype = request.content_type
+    if ctype != "application/json" and not ctype.endswith("+json"):
+        raise UnsupportedMediaType(f"Send the body as application/json, not {ctype or 'nothing'}")
+    raw = await request.read()
+    return parse_json(raw, request.app[SCHEMAS].errors if schema else None, schema)
+
+
+def parse_json(raw: bytes, check: Callable[[str, Any], list[FieldError]] | None = None,
+               schema: str | None = None) -> Any:
+    if not raw:
+        raise BadRequest("The request body is empty; a JSON document is expected")
+    try:
+        data = json.loads(raw)
+    except UnicodeDecodeError:
+        raise BadRequest("The request body is not UTF-8") from None
+    except json.JSONDecodeError as exc:
+        raise BadRequest(f"The body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except RecursionError:
+        raise BadRequest("The JSON document is nested too deeply") from None
+    if depth_exceeds(data):
+        raise BadRequest("The JSON document is nested too deeply")
+    if check is not None and schema is not None:
+        errors = check(schema, data)
+        if errors:
+            raise ValidationFailed(f"{len(errors)} field(s) are not valid", errors=errors)
+    return data
+
+
+def query_int(request: web.Request, name: str, default: int, *, low: int, high: int) -> int:
+    raw = request.query.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = None
+    if value is None or not low <= value <= high:
+        raise ValidationFailed(f"Query parameter {name} must be an integer from {low} to {high}",
+                               errors=[FieldError(f"must be an integer from {low} to {high}", parameter=name)])
+    return value
+
+
+def encode_cursor(position: Any) -> str:
+    return base64.urlsafe_b64encode(dumps(position).encode()).decode().rstrip("=")
+
+
+def decode_cursor(request: web.Request) -> Any:
+    raw = request.query.get("cursor")
+    if raw is None or raw == "":
+        return None
+    try:
+        return json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+    except (binascii.Error, ValueError):
+        raise ValidationFailed("The cursor is not one this service issued",
+                               errors=[FieldError("is not a valid cursor", parameter="cursor")]) from None
+
+
+def page_limit(request: web.Request) -> int:
+    return query_int(request, "limit", DEFAULT_LIMIT, low=1, high=MAX_LIMIT)
+
+
+def paged(rows: list[Any], limit: int, dump: Callable[[Any], Any],
+          position: Callable[[Any], Any]) -> dict[str, Any]:
+    """A list page from limit+1 fetched rows: the items and the cursor of the next page (or null)."""
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return {"items": [dump(r) for r in rows],
+            "next_cursor": encode_cursor(position(rows[-1])) if more else None}

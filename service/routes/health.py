@@ -1,0 +1,47 @@
+"""Liveness, readiness and Prometheus metrics."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiohttp import web
+
+from .. import migrate
+from ..http import json_response
+from ..state import METRICS, POOL, READINESS
+
+routes = web.RouteTableDef()
+
+
+@routes.get("/healthz")
+async def healthz(request: web.Request) -> web.Response:
+    return json_response({"status": "ok"})
+
+
+@routes.get("/readyz")
+async def readyz(request: web.Request) -> web.Response:
+    problems: list[str] = []
+    for check in request.app[READINESS]:
+        try:
+            reason = await asyncio.wait_for(check(request.app), timeout=2)
+        except Exception as exc:  # a failed check is a reason, never a 500
+            reason = f"{getattr(check, '__name__', 'check')} failed: {type(exc).__name__}"
+        if reason:
+            problems.append(reason)
+    body = {"status": "ready" if not problems else "not_ready", "checks_failed": problems}
+    return json_response(body, status=200 if not problems else 503)
+
+
+async def database_ready(app: web.Application) -> str | None:
+    async with app[POOL].acquire() as conn:
+        pending = await migrate.pending_count(conn)
+    return f"{pending} migration(s) not applied" if pending else None
+
+
+@routes.get("/metrics")
+async def metrics(request: web.Request) -> web.Response:
+    m = request.app[METRICS]
+    pool = request.app[POOL]
+    m.pool_size.set(pool.get_size())
+    m.pool_idle.set(pool.get_idle_size())
+    return web.Response(body=m.render(), headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"})

@@ -1,0 +1,20 @@
+"""Typed keys for what the application holds: configuration, pool, metrics, readiness checks."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import asyncpg
+from aiohttp import web
+
+from .config import Config
+from .metrics import Metrics
+from .validation import SchemaRegistry
+
+ReadinessCheck = Callable[[web.Application], Awaitable[str | None]]
+
+CONFIG = web.AppKey("config", Config)
+POOL = web.AppKey("pool", asyncpg.Pool)
+METRICS = web.AppKey("metrics", Metrics)
+SCHEMAS = web.AppKey("schemas", SchemaRegistry)
+READINESS = web.AppKey("readiness", list[ReadinessCheck])

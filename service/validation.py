@@ -1,0 +1,83 @@
+"""JSON Schemas from schemas/ and validation of inbound JSON with pointers to the bad fields."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import ValidationError
+from referencing import Registry, Resource
+
+from .config import ROOT
+from .errors import FieldError
+
+SCHEMAS_DIR = ROOT / "schemas"
+MAX_DEPTH = 32
+
+
+def pointer(path: Iterable[Any]) -> str:
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
+
+
+class SchemaRegistry:
+    """Every schema under schemas/, addressable by file name (without .json) or by $id."""
+
+    def __init__(self, directory: Path = SCHEMAS_DIR) -> None:
+        resources: list[tuple[str, Resource]] = []
+        self._by_name: dict[str, dict[str, Any]] = {}
+        for path in sorted(directory.rglob("*.json")):
+            schema = json.loads(path.read_text(encoding="utf-8"))
+            name = path.relative_to(directory).with_suffix("").as_posix()
+            self._by_name[name] = schema
+            resources.append((schema.get("$id", name), Resource.from_contents(schema)))
+        self._registry: Registry = Registry().with_resources(resources)
+        self._validators: dict[str, Draft202012Validator] = {}
+
+    def names(self) -> list[str]:
+        return sorted(self._by_name)
+
+    def schema(self, name: str) -> dict[str, Any]:
+        return self._by_name[name]
+
+    def validator(self, name: str) -> Draft202012Validator:
+        if name not in self._validators:
+            self._validators[name] = Draft202012Validator(
+                self._by_name[name], registry=self._registry, format_checker=FormatChecker())
+        return self._validators[name]
+
+    def errors(self, name: str, instance: Any) -> list[FieldError]:
+        found = sorted(self.validator(name).iter_errors(instance),
+                       key=lambda e: (list(map(str, e.absolute_path)), e.validator))
+        return [fe for e in found for fe in field_errors(e)]
+
+
+def field_errors(error: ValidationError) -> list[FieldError]:
+    """One validation error as field errors; unknown and missing fields point at the field itself."""
+    path = list(error.absolute_path)
+    if error.validator == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else ""
+        return [FieldError("is required", pointer=pointer([*path, missing]))]
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        known = set(error.schema.get("properties", {}))
+        patterns = error.schema.get("patternProperties", {})
+        extras = sorted(k for k in error.instance
+                        if k not in known and not any(re.search(p, k) for p in patterns))
+        if extras:
+            return [FieldError("is not a known field", pointer=pointer([*path, k])) for k in extras]
+    return [FieldError(error.message, pointer=pointer(path))]
+
+
+def depth_exceeds(value: Any, limit: int = MAX_DEPTH) -> bool:
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict | list):
+            if depth > limit:
+                return True
+            children = node.values() if isinstance(node, dict) else node
+            stack.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
+    return False

@@ -1,0 +1,86 @@
+"""Fixtures: real PostgreSQL databases, the application, API keys, and an OpenAPI-checked client."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+
+import asyncpg
+import pytest
+
+from service import db, embedded
+from service.app import create_app
+from service.auth import SCOPES, Caller
+from service.cli import create_key
+from service.config import Config
+from service.store import orgs
+from tests.support import database
+from tests.support.api import Api
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> str:
+    return database.server_dsn()
+
+
+@pytest.fixture(scope="session")
+def template_db(pg_server: str) -> Iterator[str]:
+    name = asyncio.run(database.create_template(pg_server))
+    yield name
+    database.drop_sync(pg_server, name)
+
+
+@pytest.fixture
+async def database_url(pg_server: str, template_db: str) -> AsyncIterator[str]:
+    name = await database.clone(pg_server, template_db)
+    yield embedded.with_database(pg_server, name)
+    await database.drop(pg_server, name)
+
+
+@pytest.fixture
+async def conn(database_url: str) -> AsyncIterator[asyncpg.Connection]:
+    connection = await db.connect(database_url)
+    yield connection
+    await connection.close()
+
+
+@pytest.fixture
+def config(database_url: str) -> Config:
+    return Config(database_url=database_url, secret_key="test-secret-key-0123456789",
+                  webhook_allowed_hosts=("127.0.0.1", "localhost"),
+                  webhook_retry_schedule=(0, 0, 0), db_pool_min=1, db_pool_max=5)
+
+
+@pytest.fixture
+async def client(config: Config, aiohttp_client):  # noqa: ANN001, ANN201
+    test_client = await aiohttp_client(create_app(config))
+    yield test_client
+    await test_client.close()  # closes the pool before the test database is dropped
+
+
+@pytest.fixture
+async def make_org(conn: asyncpg.Connection) -> Callable[..., Awaitable[Caller]]:
+    async def make(code: str | None = None, name: str = "Test NHS Trust") -> Caller:
+        code = code or "T" + uuid.uuid4().hex[:6].upper()
+        row = await orgs.create_org(conn, code, name)
+        return Caller(org_id=row["id"], org_code=code, key_id=None, scopes=frozenset())
+    return make
+
+
+@pytest.fixture
+async def make_token(conn: asyncpg.Connection, make_org) -> Callable[..., Awaitable[str]]:  # noqa: ANN001
+    async def make(scopes: tuple[str, ...] | list[str] = SCOPES, org: Caller | None = None) -> str:
+        org = org or await make_org()
+        return await create_key(conn, org.org_id, org.org_code, list(scopes), "test key")
+    return make
+
+
+@pytest.fixture
+async def api(client, make_token) -> Api:  # noqa: ANN001
+    return Api(client, await make_token())
+
+
+@pytest.fixture
+def anon(client) -> Api:  # noqa: ANN001
+    return Api(client, None)
