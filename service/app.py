@@ -9,6 +9,7 @@ from aiohttp import web
 
 from . import db
 from .config import Config
+from .idempotency import idempotency
 from .metrics import Metrics
 from .middlewares import authenticate, problems, request_context
 from .routes import audit, docs, health
@@ -20,7 +21,7 @@ ROUTE_MODULES = (health, docs, audit)
 
 def create_app(config: Config, *, pool: asyncpg.Pool | None = None) -> web.Application:
     app = web.Application(
-        middlewares=[request_context, problems, authenticate],
+        middlewares=[request_context, problems, authenticate, idempotency],
         client_max_size=config.max_body_bytes,
     )
     app[CONFIG] = config
@@ -33,7 +34,7 @@ def create_app(config: Config, *, pool: asyncpg.Pool | None = None) -> web.Appli
     return app
 
 
-def _pool_ctx(given: asyncpg.Pool | None):  # noqa: ANN202
+def _pool_ctx(given: asyncpg.Pool | None):
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         config = app[CONFIG]
         if given is not None:

@@ -18,7 +18,7 @@ SCOPES = (
     "survey:write",
     "webhooks:manage",
 )
-TOKEN_PREFIX = "mlcf_"
+TOKEN_PREFIX = "mlcf_"  # noqa: S105 - a public marker, not a secret
 
 
 @dataclass(frozen=True, slots=True)

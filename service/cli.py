@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import asyncio
+import dataclasses
 import sys
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -173,7 +173,12 @@ def dev(config: Config, args: argparse.Namespace) -> int:
     if not config.webhook_allowed_hosts:
         overrides["webhook_allowed_hosts"] = ("127.0.0.1", "localhost")
     config = dataclasses.replace(config, **overrides)
-    token = asyncio.run(_dev_setup(config, data_dir / "dev-api-key"))
+    key_file = data_dir / "dev-api-key"
+    known = key_file.read_text().strip() if key_file.exists() else None
+    token = asyncio.run(_dev_setup(config, known))
+    if token != known:
+        key_file.write_text(token + "\n")
+        key_file.chmod(0o600)
     print(f"MLCF assessment service on {config.base_url}", flush=True)
     print(f"API docs:  {config.base_url}/docs", flush=True)
     print(f"DATABASE_URL={config.database_url}", flush=True)
@@ -182,7 +187,8 @@ def dev(config: Config, args: argparse.Namespace) -> int:
     return serve(config, args)
 
 
-async def _dev_setup(config: Config, key_file: Path) -> str:
+async def _dev_setup(config: Config, known: str | None) -> str:
+    """Migrate, ensure the DEV organisation, and return a working key (the known one if still valid)."""
     conn = await db.connect(config.require_database_url())
     try:
         await migrate.migrate(conn)
@@ -190,16 +196,11 @@ async def _dev_setup(config: Config, key_file: Path) -> str:
             org = await orgs.org_by_code(conn, DEV_ORG)
             if org is None:
                 org = await orgs.create_org(conn, DEV_ORG, "Development organisation")
-            if key_file.exists():
-                token = key_file.read_text().strip()
-                if await orgs.key_by_hash(conn, hash_token(token)):
-                    return token
-            token = await create_key(conn, org["id"], DEV_ORG, list(SCOPES), "development key")
+            if known and await orgs.key_by_hash(conn, hash_token(known)):
+                return known
+            return await create_key(conn, org["id"], DEV_ORG, list(SCOPES), "development key")
     finally:
         await conn.close()
-    key_file.write_text(token + "\n")
-    key_file.chmod(0o600)
-    return token
 
 
 COMMANDS: dict[str, Callable[[Config, argparse.Namespace], int]] = {

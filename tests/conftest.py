@@ -53,7 +53,7 @@ def config(database_url: str) -> Config:
 
 
 @pytest.fixture
-async def client(config: Config, aiohttp_client):  # noqa: ANN001, ANN201
+async def client(config: Config, aiohttp_client):
     test_client = await aiohttp_client(create_app(config))
     yield test_client
     await test_client.close()  # closes the pool before the test database is dropped
@@ -69,7 +69,7 @@ async def make_org(conn: asyncpg.Connection) -> Callable[..., Awaitable[Caller]]
 
 
 @pytest.fixture
-async def make_token(conn: asyncpg.Connection, make_org) -> Callable[..., Awaitable[str]]:  # noqa: ANN001
+async def make_token(conn: asyncpg.Connection, make_org) -> Callable[..., Awaitable[str]]:
     async def make(scopes: tuple[str, ...] | list[str] = SCOPES, org: Caller | None = None) -> str:
         org = org or await make_org()
         return await create_key(conn, org.org_id, org.org_code, list(scopes), "test key")
@@ -77,10 +77,10 @@ async def make_token(conn: asyncpg.Connection, make_org) -> Callable[..., Awaita
 
 
 @pytest.fixture
-async def api(client, make_token) -> Api:  # noqa: ANN001
+async def api(client, make_token) -> Api:
     return Api(client, await make_token())
 
 
 @pytest.fixture
-def anon(client) -> Api:  # noqa: ANN001
+def anon(client) -> Api:
     return Api(client, None)

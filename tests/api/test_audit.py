@@ -7,7 +7,7 @@ from service.store import audit
 from tests.support.api import Api
 
 
-async def test_audit_events_are_paged_and_scoped_to_the_org(client, conn, make_org, make_token) -> None:  # noqa: ANN001
+async def test_audit_events_are_paged_and_scoped_to_the_org(client, conn, make_org, make_token) -> None:
     mine, theirs = await make_org("RXH"), await make_org("RYR")
     token = await make_token(["recruitment:read"], org=mine)
     for i in range(5):
@@ -25,7 +25,7 @@ async def test_audit_events_are_paged_and_scoped_to_the_org(client, conn, make_o
     assert second.json["items"][0]["after"] == {"i": 3}
 
 
-async def test_key_creation_is_audited(client, make_token) -> None:  # noqa: ANN001
+async def test_key_creation_is_audited(client, make_token) -> None:
     token = await make_token(["survey:read"])
     reply = await Api(client, token).get("/v1/audit-events", action="api_key.created")
     [event] = reply.json["items"]

@@ -24,7 +24,7 @@ async def run_cli(database_url: str, *args: str) -> subprocess.CompletedProcess[
     return subprocess.CompletedProcess(args, proc.returncode or 0, out.decode(), err.decode())
 
 
-async def test_org_and_key_from_the_cli_work_against_the_api(client, database_url) -> None:  # noqa: ANN001
+async def test_org_and_key_from_the_cli_work_against_the_api(client, database_url) -> None:
     made = await run_cli(database_url, "orgs", "create", "RXH", "--name", "Brighton NHS Trust")
     assert made.returncode == 0, made.stderr
     key = await run_cli(database_url, "keys", "create", "--org", "RXH",
@@ -43,7 +43,7 @@ async def test_org_and_key_from_the_cli_work_against_the_api(client, database_ur
     assert (await Api(client, token).get("/v1/whoami")).status == 401
 
 
-async def test_cli_errors_are_plain_and_nonzero(database_url) -> None:  # noqa: ANN001
+async def test_cli_errors_are_plain_and_nonzero(database_url) -> None:
     dup = await run_cli(database_url, "orgs", "create", "RXH", "--name", "A")
     assert dup.returncode == 0
     again = await run_cli(database_url, "orgs", "create", "RXH", "--name", "B")
@@ -56,7 +56,7 @@ async def test_cli_errors_are_plain_and_nonzero(database_url) -> None:  # noqa: 
     assert bad_code.returncode == 2 and "ODS code" in bad_code.stderr
 
 
-async def test_missing_database_url_is_named(tmp_path) -> None:  # noqa: ANN001
+async def test_missing_database_url_is_named(tmp_path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     proc = subprocess.run([sys.executable, "-m", "service", "migrate"], cwd=ROOT, env=env,  # noqa: ASYNC221
                           capture_output=True, text=True, check=False)

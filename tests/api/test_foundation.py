@@ -18,7 +18,7 @@ async def test_health_and_readiness(anon: Api) -> None:
     assert ready.json == {"status": "ready", "checks_failed": []}
 
 
-async def test_readiness_fails_when_a_migration_is_missing(anon: Api, conn) -> None:  # noqa: ANN001
+async def test_readiness_fails_when_a_migration_is_missing(anon: Api, conn) -> None:
     await conn.execute("DELETE FROM schema_migrations WHERE version = 1")
     reply = await anon.get("/readyz")
     assert reply.status == 503
@@ -87,7 +87,7 @@ async def test_request_id_is_echoed_or_generated(anon: Api) -> None:
     assert len(generated.headers["X-Request-ID"]) == 32
 
 
-async def test_whoami_names_org_and_scopes(client, make_token, make_org) -> None:  # noqa: ANN001
+async def test_whoami_names_org_and_scopes(client, make_token, make_org) -> None:
     org = await make_org("RXH", "Brighton and Sussex University Hospitals")
     token = await make_token(["recruitment:read"], org=org)
     reply = await Api(client, token).get("/v1/whoami")
@@ -95,7 +95,7 @@ async def test_whoami_names_org_and_scopes(client, make_token, make_org) -> None
     assert reply.json["scopes"] == ["recruitment:read"]
 
 
-async def test_scope_missing_is_403_and_present_is_200(config, aiohttp_client, make_token) -> None:  # noqa: ANN001
+async def test_scope_missing_is_403_and_present_is_200(config, aiohttp_client, make_token) -> None:
     from service.app import create_app
 
     @requires("rubrics:admin")
@@ -115,7 +115,7 @@ async def test_scope_missing_is_403_and_present_is_200(config, aiohttp_client, m
     assert allowed.status == 200
 
 
-async def test_unhandled_error_is_500_problem_without_internals(config, aiohttp_client, api) -> None:  # noqa: ANN001
+async def test_unhandled_error_is_500_problem_without_internals(config, aiohttp_client, api) -> None:
     from service.app import create_app
 
     async def broken(request: web.Request) -> web.Response:

@@ -8,7 +8,7 @@ from service.log import configure_logging
 from tests.support.api import Api
 
 
-async def test_one_json_line_per_request_with_request_id(api: Api, capsys) -> None:  # noqa: ANN001
+async def test_one_json_line_per_request_with_request_id(api: Api, capsys) -> None:
     configure_logging("INFO", "json")
     await api.get("/v1/audit-events", headers={"X-Request-ID": "req-42"}, limit=5)
     lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
@@ -21,7 +21,7 @@ async def test_one_json_line_per_request_with_request_id(api: Api, capsys) -> No
     assert api.token not in json.dumps(lines)
 
 
-async def test_log_line_names_the_route_template_not_the_raw_path(api: Api, capsys) -> None:  # noqa: ANN001
+async def test_log_line_names_the_route_template_not_the_raw_path(api: Api, capsys) -> None:
     configure_logging("INFO", "json")
     await api.get("/v1/no-such/rater-ref-JohnSmith")
     err = capsys.readouterr().err

@@ -33,7 +33,7 @@ def registry() -> Registry:
     return Registry().with_resources(resources)
 
 
-def _draft():  # noqa: ANN202
+def _draft():
     from referencing.jsonschema import DRAFT202012
     return DRAFT202012
 

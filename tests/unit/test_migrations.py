@@ -29,7 +29,7 @@ def test_pending_are_those_not_applied() -> None:
     assert migrate.check([one, two], {1: one.checksum}) == [two]
 
 
-def test_badly_named_file_is_refused(tmp_path) -> None:  # noqa: ANN001
+def test_badly_named_file_is_refused(tmp_path) -> None:
     (tmp_path / "1_init.sql").write_text("SELECT 1")
     with pytest.raises(migrate.MigrationError, match="NNNN_snake_case"):
         migrate.discover(tmp_path)
