@@ -12,7 +12,7 @@ from service.state import POOL
 from service.store import audit
 
 
-async def _client(config, aiohttp_client):  # noqa: ANN001, ANN202
+async def _client(config, aiohttp_client):
     gate = asyncio.Event()
 
     async def create_thing(request: web.Request) -> web.Response:
