@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import signal
+from collections.abc import AsyncIterator, Callable
 
 import asyncpg
+import structlog
 from aiohttp import web
 
 from . import db
+from .catalogue import Catalogue, ReloadRefused
 from .config import Config
 from .idempotency import idempotency
 from .metrics import Metrics
 from .middlewares import authenticate, problems, request_context
-from .routes import audit, docs, health
-from .state import CONFIG, METRICS, POOL, READINESS, SCHEMAS
+from .routes import audit, docs, frameworks, health, rubrics
+from .rubric_files import RubricChecker
+from .state import CATALOGUE, CONFIG, METRICS, POOL, READINESS, SCHEMAS
 from .validation import SchemaRegistry
 
-ROUTE_MODULES = (health, docs, audit)
+log = structlog.get_logger("service.app")
+ROUTE_MODULES = (health, docs, audit, frameworks, rubrics)
+Context = Callable[[web.Application], AsyncIterator[None]]
 
 
 def create_app(config: Config, *, pool: asyncpg.Pool | None = None) -> web.Application:
@@ -26,15 +33,20 @@ def create_app(config: Config, *, pool: asyncpg.Pool | None = None) -> web.Appli
     )
     app[CONFIG] = config
     app[METRICS] = Metrics()
-    app[READINESS] = [health.database_ready]
-    app.cleanup_ctx.append(_pool_ctx(pool))
-    app.on_startup.append(_load_documents)
+    app[READINESS] = [health.database_ready, catalogue_ready]
+    app.cleanup_ctx.extend([_documents_ctx, _pool_ctx(pool), _catalogue_ctx])
     for module in ROUTE_MODULES:
         app.router.add_routes(module.routes)
     return app
 
 
-def _pool_ctx(given: asyncpg.Pool | None):
+async def _documents_ctx(app: web.Application) -> AsyncIterator[None]:
+    app[SCHEMAS] = SchemaRegistry()
+    docs.load(app)
+    yield
+
+
+def _pool_ctx(given: asyncpg.Pool | None) -> Context:
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         config = app[CONFIG]
         if given is not None:
@@ -51,6 +63,51 @@ def _pool_ctx(given: asyncpg.Pool | None):
     return ctx
 
 
-async def _load_documents(app: web.Application) -> None:
-    app[SCHEMAS] = SchemaRegistry()
-    docs.load(app)
+async def _catalogue_ctx(app: web.Application) -> AsyncIterator[None]:
+    catalogue = Catalogue(app[CONFIG].rubrics_dir, RubricChecker(app[SCHEMAS]))
+    app[CATALOGUE] = catalogue
+    try:
+        published = await catalogue.reload(app[POOL])
+        log.info("rubrics_loaded", published=[f"{v.id}@{v.version}" for v in published])
+    except ReloadRefused as refused:
+        # Serve what was published before; the files' problems are for the admin to fix and reload.
+        catalogue.adopt_partial(refused.loaded)
+        log.error("rubrics_refused", problems=refused.lines)
+    yield
+
+
+async def catalogue_ready(app: web.Application) -> str | None:
+    catalogue = app[CATALOGUE]
+    if not catalogue.loaded_once or "mlcf" not in catalogue.frameworks:
+        return "rubric catalogue not loaded"
+    if not await catalogue.all_latest(app[POOL]):
+        return "no rubric is published"
+    return None
+
+
+def handle_reload_signal(app: web.Application) -> None:
+    """SIGHUP reloads the rubrics (for `serve`; tests reload through the API)."""
+    tasks: set[asyncio.Task[None]] = set()
+
+    async def reload() -> None:
+        try:
+            published = await app[CATALOGUE].reload(app[POOL])
+            log.info("rubrics_reloaded", published=[f"{v.id}@{v.version}" for v in published])
+        except ReloadRefused as refused:
+            log.error("rubrics_reload_refused", problems=refused.lines)
+
+    def on_signal() -> None:
+        task = asyncio.get_running_loop().create_task(reload())
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+
+    async def install(app: web.Application) -> None:
+        asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, on_signal)
+
+    async def remove(app: web.Application) -> None:
+        asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
+        for task in list(tasks):
+            task.cancel()
+
+    app.on_startup.append(install)
+    app.on_shutdown.append(remove)

@@ -14,11 +14,13 @@ from typing import Any
 from aiohttp import web
 
 from . import db, embedded, migrate
-from .app import create_app
+from .app import create_app, handle_reload_signal
 from .auth import SCOPES, Caller, hash_token, new_token, parse_scopes, token_prefix
 from .config import ROOT, Config, ConfigError
 from .log import configure_logging
+from .rubric_files import RubricChecker, validate_paths
 from .store import audit, orgs
+from .validation import SchemaRegistry
 
 DEV_DIR = ROOT / ".data"
 DEV_ORG = "DEV"
@@ -51,6 +53,11 @@ def build_parser() -> argparse.ArgumentParser:
     kr.add_argument("key_id", type=uuid.UUID)
     kl = keys_p.add_parser("list", help="list an organisation's keys")
     kl.add_argument("--org", required=True)
+
+    rubrics_p = sub.add_parser("rubrics", help="rubric files").add_subparsers(dest="action", required=True)
+    rv = rubrics_p.add_parser("validate", help="check rubric files; prints file:line:col: message per problem")
+    rv.add_argument("paths", nargs="*", type=Path,
+                    help="rubric directories or files (default: RUBRICS_DIR); frameworks come from the directory")
     return parser
 
 
@@ -74,7 +81,9 @@ def _run(coro_fn: Callable[..., Awaitable[Any]]) -> Callable[[Config, argparse.N
 
 def serve(config: Config, args: argparse.Namespace) -> int:
     config.require_database_url()
-    web.run_app(create_app(config), host=config.host, port=config.port, access_log=None,
+    app = create_app(config)
+    handle_reload_signal(app)
+    web.run_app(app, host=config.host, port=config.port, access_log=None,
                 print=None, shutdown_timeout=30)
     return 0
 
@@ -203,10 +212,24 @@ async def _dev_setup(config: Config, known: str | None) -> str:
         await conn.close()
 
 
+def rubrics(config: Config, args: argparse.Namespace) -> int:
+    """`rubrics validate`: exit 0 when every file is valid, 1 with one line per problem otherwise."""
+    checker = RubricChecker(SchemaRegistry())
+    loaded = validate_paths(checker, args.paths or [config.rubrics_dir], config.rubrics_dir)
+    for line in loaded.lines(Path.cwd()):
+        print(line)
+    if not loaded.valid:
+        print(f"{len(loaded.issues)} problem(s)", file=sys.stderr)
+        return 1
+    print(f"ok: {len(loaded.rubrics)} rubric(s), {len(loaded.frameworks)} framework(s) valid", file=sys.stderr)
+    return 0
+
+
 COMMANDS: dict[str, Callable[[Config, argparse.Namespace], int]] = {
     "serve": serve,
     "migrate": _run(_migrate),
     "dev": dev,
     "orgs": _run(_orgs),
     "keys": _run(_keys),
+    "rubrics": rubrics,
 }

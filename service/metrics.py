@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 
@@ -18,6 +20,22 @@ class Metrics:
         self.pool_size = Gauge("db_pool_connections", "Connections in the pool", registry=self.registry)
         self.pool_idle = Gauge("db_pool_idle_connections", "Idle connections in the pool",
                                registry=self.registry)
+        self.outbox_pending = Gauge("webhook_outbox_pending", "Outbound webhook messages waiting for delivery",
+                                    registry=self.registry)
+        self.outbox_oldest_age = Gauge("webhook_outbox_oldest_pending_seconds",
+                                       "Age of the oldest outbound webhook message still pending",
+                                       registry=self.registry)
+        self.delivery_attempts = Counter("webhook_delivery_attempts_total",
+                                         "Outbound webhook delivery attempts made by this process, by outcome",
+                                         ["outcome"], registry=self.registry)
+        self.receipts = Counter("webhook_receipts_total", "Signed inbound webhooks recorded, by outcome",
+                                ["outcome"], registry=self.registry)
+        # Async refreshers run before each scrape (figures that live in the database, e.g. outbox depth).
+        self.refreshers: list[Callable[[], Awaitable[None]]] = []
+
+    async def refresh(self) -> None:
+        for refresher in self.refreshers:
+            await refresher()
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

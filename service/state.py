@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 import asyncpg
 from aiohttp import web
 
+from .catalogue import Catalogue
 from .config import Config
 from .metrics import Metrics
 from .validation import SchemaRegistry
@@ -18,3 +19,4 @@ POOL = web.AppKey("pool", asyncpg.Pool)
 METRICS = web.AppKey("metrics", Metrics)
 SCHEMAS = web.AppKey("schemas", SchemaRegistry)
 READINESS = web.AppKey("readiness", list[ReadinessCheck])
+CATALOGUE = web.AppKey("catalogue", Catalogue)

@@ -3,24 +3,18 @@
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
-from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 
 from .config import ROOT
+from .domain.schema_errors import field_errors
 from .errors import FieldError
 
 SCHEMAS_DIR = ROOT / "schemas"
 MAX_DEPTH = 32
-
-
-def pointer(path: Iterable[Any]) -> str:
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
 
 
 class SchemaRegistry:
@@ -53,22 +47,6 @@ class SchemaRegistry:
         found = sorted(self.validator(name).iter_errors(instance),
                        key=lambda e: (list(map(str, e.absolute_path)), e.validator))
         return [fe for e in found for fe in field_errors(e)]
-
-
-def field_errors(error: ValidationError) -> list[FieldError]:
-    """One validation error as field errors; unknown and missing fields point at the field itself."""
-    path = list(error.absolute_path)
-    if error.validator == "required":
-        missing = error.message.split("'")[1] if "'" in error.message else ""
-        return [FieldError("is required", pointer=pointer([*path, missing]))]
-    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-        known = set(error.schema.get("properties", {}))
-        patterns = error.schema.get("patternProperties", {})
-        extras = sorted(k for k in error.instance
-                        if k not in known and not any(re.search(p, k) for p in patterns))
-        if extras:
-            return [FieldError("is not a known field", pointer=pointer([*path, k])) for k in extras]
-    return [FieldError(error.message, pointer=pointer(path))]
 
 
 def depth_exceeds(value: Any, limit: int = MAX_DEPTH) -> bool:

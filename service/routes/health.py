@@ -44,4 +44,5 @@ async def metrics(request: web.Request) -> web.Response:
     pool = request.app[POOL]
     m.pool_size.set(pool.get_size())
     m.pool_idle.set(pool.get_idle_size())
+    await m.refresh()
     return web.Response(body=m.render(), headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"})

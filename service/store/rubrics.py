@@ -1,0 +1,45 @@
+"""Published rubric versions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+
+
+async def publish(conn: asyncpg.Connection, *, rubric_id: str, version: int, hash: str, purpose: str,
+                  framework: str, title: str, written: dict[str, Any], document: dict[str, Any],
+                  source: str) -> str | None:
+    """Insert the version unless it exists; returns the stored hash when (id, version) was already published."""
+    inserted = await conn.fetchval(
+        "INSERT INTO rubric_versions (rubric_id, version, hash, purpose, framework, title, written, document, source)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (rubric_id, version) DO NOTHING RETURNING true",
+        rubric_id, version, hash, purpose, framework, title, written, document, source)
+    if inserted:
+        return None
+    return await conn.fetchval(
+        "SELECT hash FROM rubric_versions WHERE rubric_id = $1 AND version = $2", rubric_id, version)
+
+
+async def stored_hash(conn: asyncpg.Connection | asyncpg.Pool, rubric_id: str, version: int) -> str | None:
+    return await conn.fetchval(
+        "SELECT hash FROM rubric_versions WHERE rubric_id = $1 AND version = $2", rubric_id, version)
+
+
+async def one_version(conn: asyncpg.Connection | asyncpg.Pool, rubric_id: str, version: int) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT rubric_id, version, hash, purpose, framework, title, document, published_at"
+        " FROM rubric_versions WHERE rubric_id = $1 AND version = $2",
+        rubric_id, version)
+
+
+async def latest(conn: asyncpg.Connection | asyncpg.Pool, rubric_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT rubric_id, version, hash, purpose, framework, title, document, published_at"
+        " FROM rubric_versions WHERE rubric_id = $1 ORDER BY version DESC LIMIT 1", rubric_id)
+
+
+async def all_latest(conn: asyncpg.Connection | asyncpg.Pool) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT DISTINCT ON (rubric_id) rubric_id, version, hash, purpose, framework, title, document, published_at"
+        " FROM rubric_versions ORDER BY rubric_id, version DESC")
