@@ -27,5 +27,8 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench $(ARGS)
 
+validate-rubrics: $(STAMP)
+	$(BIN)/python -m service rubrics validate rubrics/
+
 clean-data:
 	rm -rf .data
