@@ -10,19 +10,19 @@ import asyncpg
 import structlog
 from aiohttp import web
 
-from . import db
+from . import db, webhooks
 from .catalogue import Catalogue, ReloadRefused
 from .config import Config
 from .idempotency import idempotency
 from .metrics import Metrics
 from .middlewares import authenticate, problems, request_context
-from .routes import audit, docs, frameworks, health, rubrics
+from .routes import audit, campaigns, candidates, docs, frameworks, health, rubrics
 from .rubric_files import RubricChecker
 from .state import CATALOGUE, CONFIG, METRICS, POOL, READINESS, SCHEMAS
 from .validation import SchemaRegistry
 
 log = structlog.get_logger("service.app")
-ROUTE_MODULES = (health, docs, audit, frameworks, rubrics)
+ROUTE_MODULES = (health, docs, audit, frameworks, rubrics, campaigns, candidates)
 Context = Callable[[web.Application], AsyncIterator[None]]
 
 
@@ -37,6 +37,7 @@ def create_app(config: Config, *, pool: asyncpg.Pool | None = None) -> web.Appli
     app.cleanup_ctx.extend([_documents_ctx, _pool_ctx(pool), _catalogue_ctx])
     for module in ROUTE_MODULES:
         app.router.add_routes(module.routes)
+    webhooks.setup(app)
     return app
 
 

@@ -64,6 +64,7 @@ class Catalogue:
     development: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     loaded_once: bool = False
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _versions: dict[tuple[str, int], RubricVersion] = field(default_factory=dict)  # immutable, so cacheable
 
     async def reload(self, pool: asyncpg.Pool, on_publish: OnPublish | None = None) -> list[RubricVersion]:
         """Publish new versions from the files and return them; on any problem raise ReloadRefused, change nothing."""
@@ -90,8 +91,14 @@ class Catalogue:
 
     async def version(self, conn: asyncpg.Connection | asyncpg.Pool, rubric_id: str, version: int
                       ) -> RubricVersion | None:
+        cached = self._versions.get((rubric_id, version))
+        if cached is not None:
+            return cached
         row = await store.one_version(conn, rubric_id, version)
-        return RubricVersion.from_row(row) if row else None
+        if row is None:
+            return None
+        found = self._versions[(rubric_id, version)] = RubricVersion.from_row(row)
+        return found
 
     async def all_latest(self, conn: asyncpg.Connection | asyncpg.Pool) -> list[RubricVersion]:
         return [RubricVersion.from_row(r) for r in await store.all_latest(conn)]

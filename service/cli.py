@@ -13,7 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
-from . import db, embedded, migrate
+from . import cli_webhooks, db, embedded, migrate
 from .app import create_app, handle_reload_signal
 from .auth import SCOPES, Caller, hash_token, new_token, parse_scopes, token_prefix
 from .config import ROOT, Config, ConfigError
@@ -58,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     rv = rubrics_p.add_parser("validate", help="check rubric files; prints file:line:col: message per problem")
     rv.add_argument("paths", nargs="*", type=Path,
                     help="rubric directories or files (default: RUBRICS_DIR); frameworks come from the directory")
+    cli_webhooks.add_commands(sub)
     return parser
 
 
@@ -232,4 +233,5 @@ COMMANDS: dict[str, Callable[[Config, argparse.Namespace], int]] = {
     "orgs": _run(_orgs),
     "keys": _run(_keys),
     "rubrics": rubrics,
+    **cli_webhooks.COMMANDS,
 }

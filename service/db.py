@@ -14,6 +14,7 @@ from .errors import Conflict, Problem
 # Constraint name -> the problem an integrator sees. Keep names in sync with migrations/.
 CONSTRAINT_PROBLEMS: dict[str, tuple[type[Problem], str]] = {
     "organisations_code_key": (Conflict, "An organisation with this code already exists"),
+    "webhook_sources_org_name_key": (Conflict, "A webhook source with this name already exists"),
 }
 
 
@@ -26,9 +27,17 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), default=str)
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """Pool connections carry no session state (no SET, LISTEN or session advisory locks), so the
+    default reset query on every release would only add a round trip; an unfinished transaction is
+    still rolled back."""
+    if conn.is_in_transaction():
+        await conn.execute("ROLLBACK")
+
+
 async def create_pool(dsn: str, *, min_size: int = 2, max_size: int = 10) -> asyncpg.Pool:
     return await asyncpg.create_pool(
-        dsn, min_size=min_size, max_size=max_size, init=_init_connection,
+        dsn, min_size=min_size, max_size=max_size, init=_init_connection, reset=_keep_session,
         server_settings={"application_name": "mlcf-assessment"},
     )
 

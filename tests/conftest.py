@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 import asyncpg
 import pytest
+import structlog
 
 from service import db, embedded
 from service.app import create_app
@@ -17,6 +18,14 @@ from service.config import Config
 from service.store import orgs
 from tests.support import database
 from tests.support.api import Api
+
+
+@pytest.fixture(autouse=True)
+def _reset_logging() -> Iterator[None]:
+    yield
+    # A test that configures logging binds pytest's capture stream, which is closed after that test;
+    # later log lines (request lines, the worker's) would fail on it.
+    structlog.reset_defaults()
 
 
 @pytest.fixture(scope="session")

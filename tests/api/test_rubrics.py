@@ -211,3 +211,25 @@ async def test_published_versions_cannot_be_altered_in_the_database(conn, client
     import asyncpg
     with pytest.raises(asyncpg.RaiseError, match="immutable"):
         await conn.execute("UPDATE rubric_versions SET title = 'x' WHERE rubric_id = 'st3-interview'")
+
+
+async def test_a_pinned_campaign_keeps_scoring_by_its_version_after_a_bump(admin: Api, rubrics_dir: Path,
+                                                                           make_token) -> None:
+    writer = Api(admin.client, await make_token(["recruitment:read", "recruitment:write", "rubrics:read",
+                                                 "rubrics:admin"]))
+    old = (await writer.post("/v1/campaigns", {"reference": "old", "title": "t", "rubric_id": "st3-interview"})).json
+    bump(rubrics_dir / "st3-interview.yaml", "disagreement_threshold: 2", "disagreement_threshold: 3", version=2)
+    assert (await writer.post("/v1/admin/rubrics/reload")).status == 200
+    new = (await writer.post("/v1/campaigns", {"reference": "new", "title": "t", "rubric_id": "st3-interview"})).json
+    assert (old["rubric"]["version"], new["rubric"]["version"]) == (1, 2)
+    station = (await writer.get("/v1/rubrics/st3-interview")).json["stations"][0]
+    statuses = []
+    for campaign in (old, new):
+        base = f"/v1/campaigns/{campaign['id']}/candidates/X"
+        await writer.put(base, {})
+        for panellist, mark in (("p1", 2), ("p2", 4)):  # a spread of exactly 2
+            await writer.put(f"{base}/scorecards/{station['id']}/{panellist}",
+                             {"marks": dict.fromkeys(station["criteria"], mark)})
+        result = (await writer.get(base + "/result")).json
+        statuses.append((result["rubric"]["version"], result["stations"][0]["criteria"][0]["flagged"]))
+    assert statuses == [(1, True), (2, False)]

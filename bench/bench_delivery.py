@@ -1,0 +1,137 @@
+"""Outbound webhooks: delivery throughput to a local receiver, and commit-to-first-attempt latency.
+
+Targets (product.md section 11): at least 500 messages/s, and a p50 of at most 50 ms from the commit
+that emits a message to its first attempt arriving at the receiver. Everything stays on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import statistics
+import sys
+import time
+import uuid
+from contextlib import asynccontextmanager
+from typing import Any
+
+import aiohttp
+import asyncpg
+
+from service import db, embedded, events, migrate
+from service.config import ROOT
+from service.domain.signing import new_secret
+from service.log import configure_logging
+from service.outbox import Worker
+from service.store import orgs, webhook_endpoints
+
+MESSAGES = 3000          # throughput phase
+SAMPLES = 200            # latency phase: one message per commit, spaced out
+SPACING = 0.02
+MAX_SECONDS = 60
+
+
+def _server_dsn() -> str:
+    url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
+    return url or embedded.start(ROOT / ".data" / "test-pg")
+
+
+@asynccontextmanager
+async def _database():
+    base = _server_dsn()
+    name = f"mlcf_bench_delivery_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(base)
+    await admin.execute(f'CREATE DATABASE "{name}"')  # our own generated name
+    await admin.close()
+    url = embedded.with_database(base, name)
+    try:
+        conn = await db.connect(url)
+        await migrate.migrate(conn)
+        await conn.close()
+        yield url
+    finally:
+        admin = await asyncpg.connect(base)
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+@asynccontextmanager
+async def _receiver():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "bench.delivery_receiver", str(port),
+                                                cwd=ROOT, stdout=asyncio.subprocess.DEVNULL,
+                                                stderr=asyncio.subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        async with aiohttp.ClientSession() as http:
+            for _ in range(100):
+                try:
+                    async with http.get(base + "/stats") as reply:
+                        if reply.status == 200:
+                            break
+                except aiohttp.ClientConnectionError:
+                    await asyncio.sleep(0.1)
+            yield base, http
+    finally:
+        proc.terminate()
+        await proc.wait()
+
+
+async def _arrivals(http: aiohttp.ClientSession, base: str) -> dict[str, float]:
+    async with http.get(base + "/stats") as reply:
+        return await reply.json()
+
+
+async def _wait_delivered(pool: asyncpg.Pool, count: int, deadline: float) -> None:
+    while time.monotonic() < deadline:
+        done = await pool.fetchval("SELECT count(*) FROM webhook_messages WHERE status <> 'pending'")
+        if done >= count:
+            return
+        await asyncio.sleep(0.02)
+
+
+async def run() -> dict[str, Any]:
+    configure_logging("WARNING", "console")
+    async with _database() as url, _receiver() as (base, http):
+        pool = await db.create_pool(url, min_size=4, max_size=16)
+        try:
+            async with pool.acquire() as conn:
+                org = await orgs.create_org(conn, "BENCH", "Benchmark Trust")
+                await webhook_endpoints.create(conn, org["id"], url=base + "/hook", events=["campaign.finalised"],
+                                               description="bench", secret=new_secret())
+                async with conn.transaction():
+                    for n in range(MESSAGES):
+                        await events.emit(conn, org["id"], "campaign.finalised", {"campaign_id": f"c-{n}"})
+            worker = Worker(pool, allowed_hosts=("127.0.0.1",), dsn=url, concurrency=64, poll_interval=1.0)
+            async with worker:
+                started = time.perf_counter()
+                running = asyncio.create_task(worker.run())
+                await _wait_delivered(pool, MESSAGES, time.monotonic() + MAX_SECONDS)
+                elapsed = time.perf_counter() - started
+                delivered = await pool.fetchval("SELECT count(*) FROM webhook_messages WHERE status = 'delivered'")
+
+                committed: dict[str, float] = {}
+                async with pool.acquire() as conn:
+                    for n in range(SAMPLES):
+                        async with conn.transaction():
+                            [message_id] = await events.emit(conn, org["id"], "campaign.finalised", {"n": n})
+                        committed[str(message_id)] = time.time()
+                        await asyncio.sleep(SPACING)
+                await _wait_delivered(pool, MESSAGES + SAMPLES, time.monotonic() + MAX_SECONDS)
+                worker.stop()
+                await running
+            arrivals = await _arrivals(http, base)
+        finally:
+            await pool.close()
+    waits = sorted((arrivals[i] - t) * 1000 for i, t in committed.items() if i in arrivals)
+    return {
+        "messages": MESSAGES, "delivered": delivered, "seconds": round(elapsed, 2),
+        "per_second": round(delivered / elapsed, 1), "target_per_second": 500,
+        "latency_samples": len(waits),
+        "commit_to_first_attempt_p50_ms": round(statistics.median(waits), 2),
+        "commit_to_first_attempt_p99_ms": round(waits[min(len(waits) - 1, int(0.99 * len(waits)))], 2),
+        "target_p50_ms": 50,
+    }

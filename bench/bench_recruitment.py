@@ -1,0 +1,164 @@
+"""Recruitment: scorecard PUT against a bare aiohttp+asyncpg handler, ranking of 2,000 candidates, RSS."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from bench.support import child, cpu_seconds, free_port, fresh_database, load, rss_mb
+from service import db
+from service.cli import create_key
+from service.config import ROOT
+from service.domain.recruitment import CandidateInput, PanelRubric, Scorecard, render, score_candidate
+from service.http import dumps
+from service.recruitment import standing_of
+from service.store import orgs
+
+TOTAL = int(os.environ.get("BENCH_TOTAL", 3000))
+CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", 32))
+CANDIDATES = 200
+RANKED = 2000
+
+BENCH_RUBRIC = """
+id: bench-six-stations
+version: 1
+title: Benchmark panel, six stations of four criteria
+purpose: recruitment
+framework: mlcf
+scale: {min: 1, max: 5, labels: {1: Poor, 2: Concern, 3: Satisfactory, 4: Good, 5: Excellent}}
+criteria:
+%s
+stations:
+%s
+appointability:
+  - no_mark_at_or_below: 1
+  - max_marks_at_or_below: {value: 2, count: 2}
+  - min_raw_percent: 60
+tie_break: [s1, s2]
+"""
+
+
+def bench_rubric() -> str:
+    criteria = "\n".join(f'  - {{id: c{s}{c}, title: "Criterion {s}.{c}", elements: ["{(c % 5) + 1}.{(s % 4) + 1}"],'
+                         f" weight: {1 + (c % 2) * 0.5}}}" for s in range(1, 7) for c in range(1, 5))
+    stations = "\n".join(
+        f"  - {{id: s{s}, title: Station {s}, criteria: [{', '.join(f'c{s}{c}' for c in range(1, 5))}]}}"
+        for s in range(1, 7))
+    return BENCH_RUBRIC % (criteria, stations)
+
+
+async def setup_org(url: str) -> str:
+    conn = await db.connect(url)
+    try:
+        org = await orgs.create_org(conn, "BENCH", "Benchmark Trust")
+        scopes = ["recruitment:read", "recruitment:write", "rubrics:read"]
+        return await create_key(conn, org["id"], "BENCH", scopes, "bench")
+    finally:
+        await conn.close()
+
+
+async def populate_ranking(url: str, campaign_id: str, rubric_doc: dict[str, Any], pin: dict[str, Any]) -> None:
+    """2,000 candidates with 6 stations x 2 panellists x 4 criteria, written straight to the tables."""
+    rubric = PanelRubric.from_document(rubric_doc)
+    rng = random.Random(7)
+    conn = await db.connect(url)
+    try:
+        org_id = await conn.fetchval("SELECT org_id FROM campaigns WHERE id = $1", campaign_id)
+        rows = await conn.fetch(
+            "INSERT INTO candidates (org_id, campaign_id, candidate_ref) SELECT $1, $2, 'R-' || g"
+            " FROM generate_series(1, $3) g RETURNING id, candidate_ref", org_id, campaign_id, RANKED)
+        results = []
+        for row in rows:
+            ability = rng.choice([3, 4, 4, 5])
+            cards = [Scorecard(s.id, f"p{p}", {c: min(5, max(2, ability + rng.choice([-1, 0, 1]))) for c in s.criteria})
+                     for s in rubric.stations for p in (1, 2)]
+            result = score_candidate(rubric, CandidateInput(row["candidate_ref"], cards))
+            text = dumps(render(result, pin))
+            results.append((row["id"], org_id, campaign_id, result.status, result.appointable,
+                            hashlib.sha256(text.encode()).hexdigest(), text, standing_of(result, rubric)))
+        await conn.executemany(
+            "INSERT INTO candidate_results (candidate_id, org_id, campaign_id, status, appointable, digest, result,"
+            " standing) VALUES ($1, $2, $3, $4, $5, $6, $7::text::jsonb, $8)", results)
+    finally:
+        await conn.close()
+
+
+async def run() -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    async with fresh_database() as url:
+        token = await setup_org(url)
+        rubrics = Path(tempfile.mkdtemp()) / "rubrics"
+        shutil.copytree(ROOT / "rubrics", rubrics)
+        (rubrics / "bench-six-stations.yaml").write_text(bench_rubric())
+        headers = {"Authorization": f"Bearer {token}"}
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        env = {"DATABASE_URL": url, "PORT": str(port), "RUBRICS_DIR": str(rubrics), "LOG_LEVEL": "WARNING",
+               "DB_POOL_MAX": "10"}
+        async with child(["-m", "service", "serve"], env, f"{base}/readyz") as proc, \
+                aiohttp.ClientSession(headers=headers) as http:
+            async with http.post(f"{base}/v1/campaigns", json={"reference": "bench", "title": "Bench",
+                                                               "rubric_id": "st3-interview"}) as r:
+                campaign = await r.json()
+            async with http.get(f"{base}/v1/rubrics/st3-interview") as r:
+                st3 = await r.json()
+            for n in range(CANDIDATES):
+                async with http.put(f"{base}/v1/campaigns/{campaign['id']}/candidates/C{n}", json={}) as r:
+                    assert r.status == 201
+            stations = st3["stations"]
+            rng = random.Random(1)
+            bodies = [{"marks": {c: rng.randint(2, 5) for c in stations[(i // CANDIDATES) % 4]["criteria"]}}
+                      for i in range(TOTAL)]
+
+            async def put_scorecard(client: aiohttp.ClientSession, i: int) -> int:
+                # Consecutive requests go to different candidates, as panels working in parallel would.
+                station = stations[(i // CANDIDATES) % 4]["id"]
+                url_ = (f"{base}/v1/campaigns/{campaign['id']}/candidates/C{i % CANDIDATES}/scorecards/"
+                        f"{station}/p{(i // (4 * CANDIDATES)) % 3}")
+                async with client.put(url_, json=bodies[i], headers=headers) as r:
+                    await r.read()
+                    return r.status
+
+            cpu_before = cpu_seconds(proc.pid)
+            out["scorecard_put"] = await load(put_scorecard, total=TOTAL, concurrency=CONCURRENCY)
+            out["scorecard_put"]["web_cpu_ms_per_request"] = round(
+                (cpu_seconds(proc.pid) - cpu_before) * 1000 / out["scorecard_put"]["requests"], 2)
+            out["web_rss_mb_after_load"] = round(rss_mb(proc.pid), 1)
+
+            async with http.post(f"{base}/v1/campaigns", json={"reference": "rank", "title": "Ranking",
+                                                               "rubric_id": "bench-six-stations"}) as r:
+                ranking_campaign = await r.json()
+            async with http.get(f"{base}/v1/rubrics/bench-six-stations") as r:
+                six = await r.json()
+            await populate_ranking(url, ranking_campaign["id"], six, ranking_campaign["rubric"])
+            timings = []
+            for _ in range(7):
+                started = time.perf_counter()
+                async with http.get(f"{base}/v1/campaigns/{ranking_campaign['id']}/ranking") as r:
+                    items = (await r.json())["items"]
+                timings.append((time.perf_counter() - started) * 1000)
+            out["ranking_2000"] = {"candidates": len(items), "median_ms": round(statistics.median(timings), 1),
+                                   "max_ms": round(max(timings), 1)}
+            out["web_rss_mb_end"] = round(rss_mb(proc.pid), 1)
+
+        bare_port = free_port()
+        async with child(["-m", "bench.bare_server"], {"DATABASE_URL": url, "PORT": str(bare_port)},
+                         f"http://127.0.0.1:{bare_port}/readyz"):
+            async def put_bare(client: aiohttp.ClientSession, i: int) -> int:
+                async with client.put(f"http://127.0.0.1:{bare_port}/bare/{i}/x", json=bodies[i]) as r:
+                    await r.read()
+                    return r.status
+            out["bare_put"] = await load(put_bare, total=TOTAL, concurrency=CONCURRENCY)
+    out["scorecard_vs_bare"] = round(out["scorecard_put"]["per_second"] / out["bare_put"]["per_second"], 3)
+    out["targets"] = {"scorecard_vs_bare": ">= 0.5", "scorecard_p99_ms": "<= 50", "ranking_2000_ms": "<= 500",
+                      "web_rss_mb": "<= 150"}
+    return out

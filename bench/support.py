@@ -1,0 +1,121 @@
+"""Shared bench plumbing: a fresh migrated database, servers in child processes, a bounded load loop."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import sys
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import asyncpg
+
+from service import db, embedded, migrate
+from service.config import ROOT
+
+
+def server_dsn() -> str:
+    url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
+    return url or embedded.start(ROOT / ".data" / "test-pg")
+
+
+@asynccontextmanager
+async def fresh_database():
+    base = server_dsn()
+    name = f"mlcf_bench_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(base)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    await admin.close()
+    url = embedded.with_database(base, name)
+    conn = await db.connect(url)
+    await migrate.migrate(conn)
+    await conn.close()
+    try:
+        yield url
+    finally:
+        admin = await asyncpg.connect(base)
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@asynccontextmanager
+async def child(args: list[str], env: dict[str, str], ready_url: str, wait_s: float = 30):
+    """A server process on 127.0.0.1; yields once ready_url answers 200, terminates it afterwards."""
+    proc = await asyncio.create_subprocess_exec(sys.executable, *args, cwd=ROOT, env={**os.environ, **env},
+                                                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + wait_s
+        async with aiohttp.ClientSession() as http:
+            while True:
+                try:
+                    async with http.get(ready_url) as r:
+                        if r.status == 200:
+                            break
+                except aiohttp.ClientConnectionError:
+                    pass
+                if time.monotonic() > deadline or proc.returncode is not None:
+                    raise RuntimeError(f"{args} did not become ready")
+                await asyncio.sleep(0.2)
+        yield proc
+    finally:
+        if proc.returncode is None:
+            proc.terminate()
+            await asyncio.wait_for(proc.wait(), 30)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def load(make_request: Callable[[aiohttp.ClientSession, int], Awaitable[int]], *, total: int,
+               concurrency: int, max_seconds: float = 60) -> dict[str, Any]:
+    """Send `total` requests from `concurrency` workers (bounded in time); latency percentiles in ms."""
+    latencies: list[float] = []
+    errors = 0
+    counter = iter(range(total))
+    deadline = time.monotonic() + max_seconds
+
+    async def worker(http: aiohttp.ClientSession) -> None:
+        nonlocal errors
+        for i in counter:
+            if time.monotonic() > deadline:
+                return
+            started = time.perf_counter()
+            status = await make_request(http, i)
+            latencies.append((time.perf_counter() - started) * 1000)
+            if status >= 400:
+                errors += 1
+
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as http:
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(http) for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    latencies.sort()
+
+    def pct(p: float) -> float:
+        return round(latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))], 2)
+
+    return {"requests": len(latencies), "errors": errors, "seconds": round(elapsed, 2),
+            "per_second": round(len(latencies) / elapsed, 1), "p50_ms": pct(50), "p99_ms": pct(99)}

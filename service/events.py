@@ -1,0 +1,71 @@
+"""Outbound events: the one registry of types integrators can subscribe to, and `emit` into the outbox."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+
+from .http import dumps, rfc3339
+from .store import outbox
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundEvent:
+    name: str
+    description: str
+    subscribable: bool = True
+
+
+OUTBOUND_EVENTS: dict[str, OutboundEvent] = {e.name: e for e in (
+    OutboundEvent("candidate.result.updated",
+                  "A candidate's computed result changed (data: ids and a URL to fetch the result)"),
+    OutboundEvent("candidate.moderation_required",
+                  "A candidate entered needs_moderation (data: ids and a URL to fetch the result)"),
+    OutboundEvent("campaign.finalised", "A campaign was finalised (data: the final ranking)"),
+    OutboundEvent("appraisal.report_ready", "An appraisal was closed and its report is final (data: ids and a URL)"),
+    OutboundEvent("survey.report_ready", "A survey was closed and its report is ready (data: ids and a URL)"),
+    OutboundEvent("ping", "A test event sent on request to one endpoint (POST …/ping); not subscribable",
+                  subscribable=False),
+)}
+
+
+class UnknownEvent(LookupError):
+    """A programming error: the event type is not declared in OUTBOUND_EVENTS."""
+
+
+def subscribable() -> list[str]:
+    return sorted(name for name, event in OUTBOUND_EVENTS.items() if event.subscribable)
+
+
+def envelope(event_type: str, data: dict[str, Any], now: datetime) -> bytes:
+    """The body every attempt sends, byte for byte: `{type, timestamp, data}`."""
+    return dumps({"type": event_type, "timestamp": rfc3339(now), "data": data}).encode()
+
+
+def _known(event_type: str) -> None:
+    if event_type not in OUTBOUND_EVENTS:
+        raise UnknownEvent(f"{event_type!r} is not declared in service.events.OUTBOUND_EVENTS")
+
+
+async def emit(conn: asyncpg.Connection, org_id: uuid.UUID, event_type: str, data: dict[str, Any], *,
+               now: datetime | None = None) -> list[uuid.UUID]:
+    """Queue the event for every subscribed, enabled endpoint of the organisation, in the caller's transaction.
+
+    Call it inside the transaction that makes the change: the messages commit (and wake the worker)
+    with the change or not at all. Returns the delivery ids (also the `webhook-id` each receiver sees).
+    """
+    _known(event_type)
+    return await outbox.insert_for_subscribers(conn, org_id, event_type,
+                                               envelope(event_type, data, now or datetime.now(UTC)))
+
+
+async def emit_to_endpoint(conn: asyncpg.Connection, org_id: uuid.UUID, endpoint_id: uuid.UUID, event_type: str,
+                           data: dict[str, Any], *, now: datetime | None = None) -> asyncpg.Record:
+    """Queue one message for one endpoint whatever it subscribes to (ping); returns the delivery row."""
+    _known(event_type)
+    return await outbox.insert_for_endpoint(conn, org_id, endpoint_id, event_type,
+                                            envelope(event_type, data, now or datetime.now(UTC)))
