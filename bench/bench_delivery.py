@@ -7,19 +7,18 @@ that emits a message to its first attempt arriving at the receiver. Everything s
 from __future__ import annotations
 
 import asyncio
-import os
 import socket
 import statistics
 import sys
 import time
-import uuid
 from contextlib import asynccontextmanager
 from typing import Any
 
 import aiohttp
 import asyncpg
 
-from service import db, embedded, events, migrate
+from bench.support import fresh_database
+from service import db, events
 from service.config import ROOT
 from service.domain.signing import new_secret
 from service.log import configure_logging
@@ -30,30 +29,6 @@ MESSAGES = 3000          # throughput phase
 SAMPLES = 200            # latency phase: one message per commit, spaced out
 SPACING = 0.02
 MAX_SECONDS = 60
-
-
-def _server_dsn() -> str:
-    url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
-    return url or embedded.start(ROOT / ".data" / "test-pg")
-
-
-@asynccontextmanager
-async def _database():
-    base = _server_dsn()
-    name = f"mlcf_bench_delivery_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(base)
-    await admin.execute(f'CREATE DATABASE "{name}"')  # our own generated name
-    await admin.close()
-    url = embedded.with_database(base, name)
-    try:
-        conn = await db.connect(url)
-        await migrate.migrate(conn)
-        await conn.close()
-        yield url
-    finally:
-        admin = await asyncpg.connect(base)
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
 
 
 @asynccontextmanager
@@ -95,7 +70,7 @@ async def _wait_delivered(pool: asyncpg.Pool, count: int, deadline: float) -> No
 
 async def run() -> dict[str, Any]:
     configure_logging("WARNING", "console")
-    async with _database() as url, _receiver() as (base, http):
+    async with fresh_database() as url, _receiver() as (base, http):
         pool = await db.create_pool(url, min_size=4, max_size=16)
         try:
             async with pool.acquire() as conn:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -106,6 +106,16 @@ def query_int(request: web.Request, name: str, default: int, *, low: int, high: 
     if value is None or not low <= value <= high:
         raise ValidationFailed(f"Query parameter {name} must be an integer from {low} to {high}",
                                errors=[FieldError(f"must be an integer from {low} to {high}", parameter=name)])
+    return value
+
+
+def query_choice(request: web.Request, name: str, choices: Sequence[str]) -> str | None:
+    """An optional query parameter that must be one of `choices` (422 naming the parameter otherwise)."""
+    value = request.query.get(name)
+    if value is not None and value not in choices:
+        allowed = ", ".join(choices)
+        raise ValidationFailed(f"Query parameter {name} must be one of {allowed}",
+                               errors=[FieldError(f"must be one of {allowed}", parameter=name)])
     return value
 
 

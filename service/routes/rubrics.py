@@ -9,12 +9,13 @@ from aiohttp import web
 from ..catalogue import Catalogue, ReloadRefused, RubricVersion, version_conflict
 from ..domain.yaml_source import Issue
 from ..errors import FieldError, NotFound, UnsupportedMediaType, ValidationFailed
-from ..http import caller, json_response, requires
+from ..http import caller, json_response, query_choice, requires
 from ..state import CATALOGUE, POOL
 from ..store import audit
 from ..store import rubrics as store
 
 routes = web.RouteTableDef()
+PURPOSES = ("recruitment", "appraisal_360", "engagement_survey")
 YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
 
 
@@ -31,7 +32,7 @@ def full(v: RubricVersion) -> dict[str, Any]:
 @requires("rubrics:read")
 async def list_rubrics(request: web.Request) -> web.Response:
     versions = await request.app[CATALOGUE].all_latest(request.app[POOL])
-    purpose = request.query.get("purpose")
+    purpose = query_choice(request, "purpose", PURPOSES)
     items = [summary(v) for v in versions if purpose is None or v.purpose == purpose]
     return json_response({"items": items, "next_cursor": None})
 

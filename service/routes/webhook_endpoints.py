@@ -14,7 +14,7 @@ from ..domain import ssrf
 from ..domain.delivery import State
 from ..domain.signing import new_secret
 from ..errors import Conflict, FieldError, NotFound, ValidationFailed
-from ..http import caller, decode_cursor, json_response, page_limit, paged, read_json, requires, rfc3339
+from ..http import caller, decode_cursor, json_response, page_limit, paged, query_choice, read_json, requires, rfc3339
 from ..ids import path_id
 from ..schemas import UtcDateTime, Uuid
 from ..state import CONFIG, POOL
@@ -123,10 +123,7 @@ async def list_deliveries(request: web.Request) -> web.Response:
     endpoint = await _endpoint(request)
     limit = page_limit(request)
     position = decode_cursor(request)
-    status = request.query.get("status")
-    if status is not None and status not in STATES:
-        raise ValidationFailed(f"status must be one of {', '.join(STATES)}",
-                               errors=[FieldError(f"must be one of {', '.join(STATES)}", parameter="status")])
+    status = query_choice(request, "status", STATES)
     pool = request.app[POOL]
     org_id = caller(request).org_id
     rows = await outbox.deliveries_page(pool, org_id, endpoint["id"], limit=limit + 1, status=status,

@@ -9,8 +9,8 @@ from marshmallow import Schema, fields
 
 from .. import db
 from ..domain.signing import new_secret
-from ..errors import FieldError, NotFound, ValidationFailed
-from ..http import caller, decode_cursor, json_response, page_limit, paged, read_json, requires
+from ..errors import NotFound
+from ..http import caller, decode_cursor, json_response, page_limit, paged, query_choice, read_json, requires
 from ..ids import path_id
 from ..schemas import UtcDateTime, Uuid
 from ..state import CONFIG, POOL
@@ -95,10 +95,7 @@ async def list_receipts(request: web.Request) -> web.Response:
     source = await _source(request)
     limit = page_limit(request)
     position = decode_cursor(request)
-    outcome = request.query.get("outcome")
-    if outcome is not None and outcome not in OUTCOMES:
-        raise ValidationFailed("outcome must be accepted or rejected",
-                               errors=[FieldError("must be accepted or rejected", parameter="outcome")])
+    outcome = query_choice(request, "outcome", OUTCOMES)
     rows = await webhook_sources.receipts_page(
         request.app[POOL], caller(request).org_id, source["id"],
         before_seq=position if isinstance(position, int) else None, limit=limit + 1, outcome=outcome)

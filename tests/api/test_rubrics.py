@@ -56,6 +56,8 @@ async def test_rubric_list_and_whole_rubric_with_defaults(api: Api) -> None:
     listed = (await api.get("/v1/rubrics")).json["items"]
     assert {r["id"] for r in listed} == SHIPPED
     assert all(r["hash"].startswith("sha256:") and r["version"] >= 1 for r in listed)
+    bad = await api.get("/v1/rubrics", purpose="hiring")
+    assert (bad.status, bad.json["errors"][0]["parameter"]) == (422, "purpose")
     recruitment = (await api.get("/v1/rubrics", purpose="recruitment")).json["items"]
     assert {r["id"] for r in recruitment} == {"st3-interview", "consultant-aac"}
 
