@@ -88,6 +88,9 @@ def parse_json(raw: bytes, check: Callable[[str, Any], list[FieldError]] | None 
         raise BadRequest("The JSON document is nested too deeply") from None
     if depth_exceeds(data):
         raise BadRequest("The JSON document is nested too deeply")
+    unstorable = text_errors(data)
+    if unstorable:
+        raise ValidationFailed("Some text can't be stored", errors=sorted(unstorable, key=lambda e: e.pointer or ""))
     if check is not None and schema is not None:
         errors = check(schema, data)
         if errors:
@@ -123,15 +126,60 @@ def encode_cursor(position: Any) -> str:
     return base64.urlsafe_b64encode(dumps(position).encode()).decode().rstrip("=")
 
 
-def decode_cursor(request: web.Request) -> Any:
+T = TypeVar("T")
+MAX_SEQ = 2**63 - 1
+
+
+def seq_position(value: Any) -> int:
+    """A cursor holding a row sequence number (bigint)."""
+    if type(value) is not int or not 0 <= value <= MAX_SEQ:
+        raise ValueError("not a sequence number")
+    return value
+
+
+def decode_cursor(request: web.Request, shape: Callable[[Any], T] = seq_position) -> T | None:  # type: ignore[assignment]
+    """The position a `next_cursor` encoded, checked by `shape` (which raises on anything else): 422 if bad."""
     raw = request.query.get("cursor")
     if raw is None or raw == "":
         return None
     try:
-        return json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
-    except (binascii.Error, ValueError):
+        return shape(json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4))))
+    except (binascii.Error, ValueError, TypeError, AttributeError, IndexError, KeyError):
         raise ValidationFailed("The cursor is not one this service issued",
                                errors=[FieldError("is not a valid cursor", parameter="cursor")]) from None
+
+
+def bad_text(value: str) -> str | None:
+    """Why a string can't be stored as PostgreSQL text (NUL, or not encodable as UTF-8), or None."""
+    if "\x00" in value:
+        return "must not contain NUL characters"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "must be valid Unicode text (it contains a lone surrogate)"
+    return None
+
+
+def text_errors(data: Any, path: str = "") -> list[FieldError]:
+    """Every string (and key) in a parsed JSON document that PostgreSQL could not store."""
+    errors: list[FieldError] = []
+    stack: list[tuple[Any, str]] = [(data, path)]
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, str):
+            reason = bad_text(node)
+            if reason:
+                errors.append(FieldError(reason, pointer=where))
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                child = where + "/" + key.replace("~", "~0").replace("/", "~1")
+                reason = bad_text(key)
+                if reason:
+                    errors.append(FieldError(f"field name {reason}", pointer=child))
+                stack.append((value, child))
+        elif isinstance(node, list):
+            stack.extend((item, f"{where}/{i}") for i, item in enumerate(node))
+    return errors
 
 
 def page_limit(request: web.Request) -> int:

@@ -52,6 +52,8 @@ async def idempotency(request: web.Request, handler: Handler) -> web.StreamRespo
             raise Conflict(f"A request with this {HEADER} is still being processed; retry shortly")
         response = web.Response(status=stored["status"], body=stored["body"],
                                 content_type=stored["headers"]["content_type"])
+        if stored["headers"].get("location"):
+            response.headers["Location"] = stored["headers"]["location"]
         response.headers["Idempotent-Replayed"] = "true"
         return response
     try:
@@ -66,7 +68,8 @@ async def idempotency(request: web.Request, handler: Handler) -> web.StreamRespo
         async with pool.acquire() as conn:
             await conn.execute(
                 "UPDATE idempotency_keys SET status = $3, headers = $4, body = $5 WHERE org_id = $1 AND key = $2",
-                who.org_id, key, response.status, {"content_type": response.content_type}, response.body)
+                who.org_id, key, response.status,
+                {"content_type": response.content_type, "location": response.headers.get("Location")}, response.body)
     else:
         async with pool.acquire() as conn:
             await conn.execute("DELETE FROM idempotency_keys WHERE org_id = $1 AND key = $2", who.org_id, key)

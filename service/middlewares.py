@@ -12,7 +12,8 @@ from aiohttp.typedefs import Handler
 
 from . import errors
 from .auth import Caller, hash_token
-from .http import CALLER, REQUEST_ID, dumps
+from .errors import FieldError
+from .http import CALLER, REQUEST_ID, bad_text, dumps
 from .state import CONFIG, METRICS, POOL
 from .store import orgs
 
@@ -94,8 +95,20 @@ async def problems(request: web.Request, handler: Handler) -> web.StreamResponse
         return problem_response(errors.Problem("The service could not complete the request"), request)
 
 
+def check_url_text(request: web.Request) -> None:
+    """URL values PostgreSQL could not store (NUL, lone surrogates) are refused before any query: a path
+    segment like that names nothing (404), a query parameter like that is invalid (422)."""
+    if any(bad_text(value) for value in request.match_info.values()):
+        raise errors.NotFound(f"Nothing is at {request.path!r}")
+    bad = [FieldError(reason, parameter=name) for name, value in request.query.items()
+           if (reason := bad_text(value))]
+    if bad:
+        raise errors.ValidationFailed("A query parameter contains characters that are not allowed", errors=bad)
+
+
 @web.middleware
 async def authenticate(request: web.Request, handler: Handler) -> web.StreamResponse:
+    check_url_text(request)
     if not request.path.startswith("/v1/"):
         return await handler(request)
     target = request.match_info.handler if request.match_info.http_exception is None else None

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Mapping
 from fractions import Fraction
 from typing import Any
+from urllib.parse import quote
 
 import asyncpg
 
@@ -104,7 +105,8 @@ async def recompute(conn: asyncpg.Connection, who: Caller, campaign: Mapping[str
                             standing=standing_of(result, rubric))
     data = {"campaign_id": str(campaign["id"]), "campaign_reference": campaign["reference"],
             "candidate_ref": candidate["candidate_ref"], "status": result.status,
-            "result_url": f"{base_url}/v1/campaigns/{campaign['id']}/candidates/{candidate['candidate_ref']}/result"}
+            "result_url": f"{base_url}/v1/campaigns/{campaign['id']}/candidates/"
+                          f"{quote(candidate['candidate_ref'], safe='')}/result"}
     if state["digest"] is not None:
         await emit(conn, who.org_id, "candidate.result.updated", data)
     if result.status == "needs_moderation" and state["status"] != "needs_moderation":

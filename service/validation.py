@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import Draft202012Validator, FormatChecker, validators
 from referencing import Registry, Resource
 
 from .config import ROOT
@@ -15,6 +15,17 @@ from .errors import FieldError
 
 SCHEMAS_DIR = ROOT / "schemas"
 MAX_DEPTH = 32
+
+
+def _strict_integer(checker: object, instance: object) -> bool:
+    # JSON Schema counts 3.0 as an integer; a mark, count or version sent as 3.0 is a client mistake,
+    # and letting it through would store floats where whole numbers are promised.
+    return type(instance) is int
+
+
+StrictValidator = validators.extend(
+    Draft202012Validator,
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _strict_integer))
 
 
 class SchemaRegistry:
@@ -39,7 +50,7 @@ class SchemaRegistry:
 
     def validator(self, name: str) -> Draft202012Validator:
         if name not in self._validators:
-            self._validators[name] = Draft202012Validator(
+            self._validators[name] = StrictValidator(
                 self._by_name[name], registry=self._registry, format_checker=FormatChecker())
         return self._validators[name]
 

@@ -139,10 +139,11 @@ def _build(node: yaml.Node, pointer: str, out: Located, issues: list[Issue], loa
     if isinstance(node, yaml.MappingNode):
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
-                issues.append(Issue(*_pos(key_node.start_mark), "mapping keys must be plain scalars", pointer))
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _PLAIN_TAGS:
+                issues.append(Issue(*_pos(key_node.start_mark),
+                                    "mapping keys must be plain scalars (no `<<` merges or tags)", pointer))
                 continue
-            key_value = loader.construct_object(key_node)
+            key_value = _scalar(key_node, loader, issues, pointer)
             key = "null" if key_value is None else str(key_value).lower() if isinstance(key_value, bool) \
                 else str(key_value)
             child = f"{pointer}/{_escape(key)}"
@@ -157,7 +158,16 @@ def _build(node: yaml.Node, pointer: str, out: Located, issues: list[Issue], loa
     if isinstance(node, yaml.SequenceNode):
         return [_build(item, f"{pointer}/{i}", out, issues, loader, depth + 1, seen)
                 for i, item in enumerate(node.value)]
-    value = loader.construct_object(node)
+    value = _scalar(node, loader, issues, pointer)
     if (isinstance(value, float) and value != value) or value in (float("inf"), float("-inf")):
         issues.append(Issue(*_pos(node.start_mark), "numbers must be finite", pointer))
     return value
+
+
+def _scalar(node: yaml.Node, loader: _Loader, issues: list[Issue], pointer: str) -> Any:
+    """The scalar's value; a value PyYAML can't build (an integer of thousands of digits...) is an issue."""
+    try:
+        return loader.construct_object(node)
+    except (yaml.YAMLError, ValueError) as exc:
+        issues.append(Issue(*_pos(node.start_mark), f"this value can't be read: {str(exc).splitlines()[0]}", pointer))
+        return None

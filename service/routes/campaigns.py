@@ -79,13 +79,7 @@ async def create_campaign(request: web.Request) -> web.Response:
 @requires("recruitment:read")
 async def list_campaigns(request: web.Request) -> web.Response:
     limit = page_limit(request)
-    position = decode_cursor(request)
-    after = None
-    if isinstance(position, list) and len(position) == 2:
-        try:
-            after = (datetime.fromisoformat(position[0]), uuid.UUID(position[1]))
-        except (TypeError, ValueError):
-            after = None
+    after = decode_cursor(request, created_position)
     rows = await store.campaigns_page(request.app[POOL], caller(request).org_id, after=after, limit=limit + 1)
     return json_response(paged(rows, limit, campaign_json,
                                lambda r: [r["created_at"].isoformat(), str(r["id"])]))
@@ -95,6 +89,14 @@ async def list_campaigns(request: web.Request) -> web.Response:
 @requires("recruitment:read")
 async def get_campaign(request: web.Request) -> web.Response:
     return json_response(campaign_json(await existing_campaign(request)))
+
+
+def created_position(value: Any) -> tuple[datetime, uuid.UUID]:
+    """A campaigns cursor: [created_at ISO string, id string]."""
+    created, ident = value
+    if not isinstance(created, str) or not isinstance(ident, str):
+        raise TypeError("not a campaigns cursor")
+    return datetime.fromisoformat(created), uuid.UUID(ident)
 
 
 def negotiate(request: web.Request) -> str:

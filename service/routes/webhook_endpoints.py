@@ -95,7 +95,7 @@ async def list_endpoints(request: web.Request) -> web.Response:
     limit = page_limit(request)
     position = decode_cursor(request)
     rows = await webhook_endpoints.page(request.app[POOL], caller(request).org_id,
-                                        after_seq=position if isinstance(position, int) else 0, limit=limit + 1)
+                                        after_seq=position or 0, limit=limit + 1)
     return json_response(paged(rows, limit, _endpoints.dump, lambda r: r["seq"]))
 
 
@@ -127,7 +127,7 @@ async def list_deliveries(request: web.Request) -> web.Response:
     pool = request.app[POOL]
     org_id = caller(request).org_id
     rows = await outbox.deliveries_page(pool, org_id, endpoint["id"], limit=limit + 1, status=status,
-                                        before_seq=position if isinstance(position, int) else None)
+                                        before_seq=position)
     tried: dict[Any, list[Any]] = defaultdict(list)
     for attempt in await outbox.attempts_of(pool, org_id, [r["id"] for r in rows[:limit]]):
         tried[attempt["message_id"]].append(attempt)

@@ -67,7 +67,7 @@ async def list_sources(request: web.Request) -> web.Response:
     limit = page_limit(request)
     position = decode_cursor(request)
     rows = await webhook_sources.page(request.app[POOL], caller(request).org_id,
-                                      after_seq=position if isinstance(position, int) else 0, limit=limit + 1)
+                                      after_seq=position or 0, limit=limit + 1)
     return json_response(paged(rows, limit, lambda r: dump_source(request, r), lambda r: r["seq"]))
 
 
@@ -98,7 +98,7 @@ async def list_receipts(request: web.Request) -> web.Response:
     outcome = query_choice(request, "outcome", OUTCOMES)
     rows = await webhook_sources.receipts_page(
         request.app[POOL], caller(request).org_id, source["id"],
-        before_seq=position if isinstance(position, int) else None, limit=limit + 1, outcome=outcome)
+        before_seq=position, limit=limit + 1, outcome=outcome)
     return json_response(paged(rows, limit, _receipts.dump, lambda r: r["seq"]))
 
 

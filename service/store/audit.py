@@ -23,9 +23,9 @@ async def record(conn: asyncpg.Connection, caller: Caller, action: str, object_t
 
 
 async def page(conn: asyncpg.Connection | asyncpg.Pool, org_id: uuid.UUID, *, after_seq: int,
-               limit: int, action: str | None = None) -> list[asyncpg.Record]:
+               limit: int, object_types: list[str], action: str | None = None) -> list[asyncpg.Record]:
     return await conn.fetch(
         "SELECT seq, id, actor, key_id, action, object_type, object_id, rubric, before, after,"
         " request_id, created_at FROM audit_events"
-        " WHERE org_id = $1 AND seq > $2 AND ($3::text IS NULL OR action = $3)"
-        " ORDER BY seq LIMIT $4", org_id, after_seq, action, limit)
+        " WHERE org_id = $1 AND seq > $2 AND ($3::text IS NULL OR action = $3) AND object_type = ANY ($5)"
+        " ORDER BY seq LIMIT $4", org_id, after_seq, action, limit, object_types)

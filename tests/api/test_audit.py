@@ -11,8 +11,8 @@ async def test_audit_events_are_paged_and_scoped_to_the_org(client, conn, make_o
     mine, theirs = await make_org("RXH"), await make_org("RYR")
     token = await make_token(["recruitment:read"], org=mine)
     for i in range(5):
-        await audit.record(conn, mine, "test.thing", "thing", f"t{i}", after={"i": i})
-    await audit.record(conn, theirs, "test.thing", "thing", "other-org")
+        await audit.record(conn, mine, "test.thing", "campaign", f"t{i}", after={"i": i})
+    await audit.record(conn, theirs, "test.thing", "campaign", "other-org")
     api = Api(client, token)
 
     first = await api.get("/v1/audit-events", limit=3, action="test.thing")

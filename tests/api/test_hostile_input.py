@@ -1,0 +1,107 @@
+"""Input that must be refused cleanly (4xx, nothing stored, never a 500): odd numbers, unstorable text,
+forged cursors, out-of-range versions; and the audit log shown only within the caller's scopes."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+from tests.api.recruitment_support import full_marks, new_campaign, st3
+from tests.support.api import Api
+
+
+def cursor(value: object) -> str:
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+
+
+async def test_whole_number_floats_are_not_marks(api: Api, conn) -> None:
+    rubric = await st3(api)
+    campaign = await new_campaign(api)
+    base = f"/v1/campaigns/{campaign['id']}/candidates/A-1"
+    await api.put(base, {})
+    station = rubric["stations"][0]
+    first = station["criteria"][0]
+    reply = await api.put(f"{base}/scorecards/{station['id']}/p1",
+                          {"marks": {**full_marks(rubric, station["id"], 3), first: 3.0}})
+    assert reply.status == 422
+    assert reply.json["errors"] == [{"pointer": f"/marks/{first}", "detail": "must be a whole number (got 3.0)"}]
+    moderation = await api.post(f"{base}/moderations", {"station_id": station["id"], "criterion_id": first,
+                                                        "mark": 4.0, "reason": "r", "moderator_ref": "m"})
+    assert (moderation.status, moderation.json["errors"][0]["pointer"]) == (422, "/mark")
+    version = await api.post("/v1/campaigns", {"reference": "v", "title": "t", "rubric_id": "st3-interview",
+                                                "rubric_version": 1.0})
+    assert (version.status, version.json["errors"][0]["pointer"]) == (422, "/rubric_version")
+    assert await conn.fetchval("SELECT count(*) FROM scorecards") == 0
+
+
+async def test_out_of_range_rubric_version_is_422(api: Api) -> None:
+    reply = await api.post("/v1/campaigns", {"reference": "v", "title": "t", "rubric_id": "st3-interview",
+                                              "rubric_version": 3_000_000_000})
+    assert (reply.status, reply.json["errors"][0]["pointer"]) == (422, "/rubric_version")
+
+
+async def test_text_postgresql_cannot_store_is_refused(api: Api) -> None:
+    nul = await api.post("/v1/campaigns", {"reference": "a\u0000b", "title": "t", "rubric_id": "st3-interview"})
+    assert nul.status == 422
+    assert nul.json["errors"] == [{"pointer": "/reference", "detail": "must not contain NUL characters"}]
+    raw = b'{"reference": "\\ud800", "title": "t", "rubric_id": "st3-interview"}'
+    surrogate = await api.request("POST", "/v1/campaigns", data=raw, headers={"Content-Type": "application/json"})
+    assert (surrogate.status, surrogate.json["errors"][0]["pointer"]) == (422, "/reference")
+    campaign = await new_campaign(api)
+    path = await api.put(f"/v1/campaigns/{campaign['id']}/candidates/cand%00x", {})
+    assert path.status == 404
+    assert (await api.get("/v1/rubrics/a%00b")).status == 404
+    query = await api.get("/v1/audit-events", action="\u0000")
+    assert (query.status, query.json["errors"][0]["parameter"]) == (422, "action")
+
+
+async def test_forged_cursors_are_422(api: Api) -> None:
+    for path, value in (("/v1/campaigns", ["2024-01-01T00:00:00+00:00", 5]), ("/v1/campaigns", [1, 2, 3]),
+                        ("/v1/audit-events", 10**30), ("/v1/audit-events", -1), ("/v1/audit-events", "7"),
+                        ("/v1/webhook-endpoints", 10**30), ("/v1/webhook-sources", [1])):
+        reply = await api.get(path, cursor=cursor(value))
+        assert reply.status == 422, (path, value, reply.text)
+        assert reply.json["errors"][0]["parameter"] == "cursor"
+
+
+async def test_audit_log_shows_only_what_the_key_may_read(client, make_token, make_org) -> None:
+    org = await make_org()
+    writer = Api(client, await make_token(["recruitment:read", "recruitment:write", "rubrics:read"], org=org))
+    rubric = await st3(writer)
+    campaign = await new_campaign(writer)
+    base = f"/v1/campaigns/{campaign['id']}/candidates/A-1"
+    await writer.put(base, {"display_name": "Dr Jane Secret"})
+    station = rubric["stations"][0]["id"]
+    await writer.put(f"{base}/scorecards/{station}/p1", {"marks": full_marks(rubric, station, 3),
+                                                         "comment": "private remark"})
+    rubrics_only = Api(client, await make_token(["rubrics:read"], org=org))
+    seen = await rubrics_only.get("/v1/audit-events")
+    assert seen.status == 200
+    assert "Dr Jane Secret" not in seen.text
+    assert "private remark" not in seen.text
+    assert {e["object_type"] for e in seen.json["items"]} == {"api_key"}
+    reader = Api(client, await make_token(["recruitment:read"], org=org))
+    assert "private remark" in (await reader.get("/v1/audit-events", action="scorecard.submitted")).text
+
+
+async def test_result_url_in_events_encodes_the_reference(api: Api, conn) -> None:
+    await api.post("/v1/webhook-endpoints", {"url": "http://127.0.0.1:9/hooks",
+                                             "events": ["candidate.result.updated"]})
+    rubric = await st3(api)
+    campaign = await new_campaign(api)
+    base = f"/v1/campaigns/{campaign['id']}/candidates/A%2F1%20x%3Fy"
+    assert (await api.put(base, {})).status == 201
+    station = rubric["stations"][0]["id"]
+    await api.put(f"{base}/scorecards/{station}/p1", {"marks": full_marks(rubric, station, 3)})
+    body = json.loads(await conn.fetchval("SELECT body FROM webhook_messages"))
+    assert body["data"]["candidate_ref"] == "A/1 x?y"
+    assert body["data"]["result_url"].endswith(f"/v1/campaigns/{campaign['id']}/candidates/A%2F1%20x%3Fy/result")
+
+
+async def test_idempotent_replay_keeps_the_location(api: Api) -> None:
+    body = {"reference": "idem", "title": "t", "rubric_id": "st3-interview"}
+    first = await api.post("/v1/campaigns", body, headers={"Idempotency-Key": "k1"})
+    again = await api.post("/v1/campaigns", body, headers={"Idempotency-Key": "k1"})
+    assert first.status == again.status == 201
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.headers["Location"] == first.headers["Location"] == f"/v1/campaigns/{first.json['id']}"
