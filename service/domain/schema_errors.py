@@ -38,6 +38,8 @@ def field_errors(error: ValidationError) -> list[FieldError]:
 
 NOT_HERE = "is not used by a rubric of this purpose"
 KEY_MESSAGES = frozenset({"is not a known field", "is required", NOT_HERE})
+_BOUNDS = {"exclusiveMinimum": "greater than", "exclusiveMaximum": "less than", "minimum": "at least",
+           "maximum": "at most"}
 _TYPE_NAMES = {"string": "a string", "integer": "a whole number", "number": "a number", "object": "a mapping",
                "array": "a list", "boolean": "true or false", "null": "null"}
 
@@ -56,14 +58,8 @@ def _message(error: ValidationError) -> str:
         if "string" in names and isinstance(error.instance, float):
             text += f'; quote it: "{error.instance}"'
         return text
-    if kind == "exclusiveMinimum":
-        return f"must be greater than {expected} (got {got})"
-    if kind == "exclusiveMaximum":
-        return f"must be less than {expected} (got {got})"
-    if kind == "minimum":
-        return f"must be at least {expected} (got {got})"
-    if kind == "maximum":
-        return f"must be at most {expected} (got {got})"
+    if kind in _BOUNDS:
+        return f"must be {_BOUNDS[kind]} {expected} (got {got})"
     if kind == "enum":
         return f"must be one of {', '.join(map(str, expected))} (got {got})"
     if kind == "const":

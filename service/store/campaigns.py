@@ -21,6 +21,27 @@ CANDIDATE = ("SELECT id, candidate_ref, display_name, components, created_at, up
 CANDIDATE_LOCKED = CANDIDATE + " FOR UPDATE"
 
 
+# What a recomputation reads about candidate $1, leaving out the scorecard ($2 station, $3 panellist)
+# when those are not null (the caller has it in hand, just written in the same statement).
+STATE_COLUMNS = (
+    " (SELECT coalesce(json_agg(json_build_array(station_id, panellist_ref, marks)), '[]') FROM scorecards"
+    "   WHERE candidate_id = $1 AND ($2::text IS NULL OR NOT (station_id = $2 AND panellist_ref = $3))) AS scorecards,"
+    " (SELECT coalesce(json_agg(json_build_array(station_id, criterion_id, mark)), '[]')"
+    "   FROM moderations WHERE candidate_id = $1) AS moderations, r.status, r.digest"
+    " FROM (SELECT 1) AS one LEFT JOIN candidate_results r ON r.candidate_id = $1")
+
+PUT_SCORECARD = (  # constants only, so no injection: the linter can't tell
+    "WITH previous AS (SELECT marks, evidence, comment, submitted_at FROM scorecards"  # noqa: S608
+    "  WHERE candidate_id = $1 AND station_id = $2 AND panellist_ref = $3),"
+    " written AS (INSERT INTO scorecards"
+    "  (org_id, campaign_id, candidate_id, station_id, panellist_ref, marks, evidence, comment)"
+    "  VALUES ($4, $5, $1, $2, $3, $6, $7, $8) ON CONFLICT (candidate_id, station_id, panellist_ref) DO UPDATE"
+    "  SET marks = EXCLUDED.marks, evidence = EXCLUDED.evidence, comment = EXCLUDED.comment, submitted_at = now()"
+    "  RETURNING 1)"
+    " SELECT (SELECT row_to_json(previous) FROM previous) AS previous, (SELECT count(*) FROM written) AS written,"
+    + STATE_COLUMNS)
+
+
 async def create_campaign(conn: asyncpg.Connection, org_id: uuid.UUID, *, reference: str, title: str,
                           rubric_id: str, rubric_version: int, rubric_hash: str) -> asyncpg.Record | None:
     """The new campaign, or None when the organisation already has one with this reference."""
@@ -92,21 +113,8 @@ async def put_scorecard(conn: asyncpg.Connection, org_id: uuid.UUID, campaign_id
     candidate_state() columns; `scorecards` there excludes the one just written (the caller adds it).
     """
     return await conn.fetchrow(
-        "WITH previous AS (SELECT marks, evidence, comment, submitted_at FROM scorecards"
-        "  WHERE candidate_id = $3 AND station_id = $4 AND panellist_ref = $5),"
-        " written AS (INSERT INTO scorecards"
-        "  (org_id, campaign_id, candidate_id, station_id, panellist_ref, marks, evidence, comment)"
-        "  VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (candidate_id, station_id, panellist_ref) DO UPDATE"
-        "  SET marks = EXCLUDED.marks, evidence = EXCLUDED.evidence, comment = EXCLUDED.comment, submitted_at = now()"
-        "  RETURNING 1)"
-        " SELECT (SELECT row_to_json(previous) FROM previous) AS previous,"
-        " (SELECT coalesce(json_agg(json_build_array(station_id, panellist_ref, marks)), '[]') FROM scorecards"
-        "   WHERE candidate_id = $3 AND NOT (station_id = $4 AND panellist_ref = $5)) AS scorecards,"
-        " (SELECT coalesce(json_agg(json_build_array(station_id, criterion_id, mark)), '[]')"
-        "   FROM moderations WHERE candidate_id = $3) AS moderations,"
-        " r.status, r.digest, (SELECT count(*) FROM written) AS written"
-        " FROM (SELECT 1) AS one LEFT JOIN candidate_results r ON r.candidate_id = $3",
-        org_id, campaign_id, candidate_id, station_id, panellist_ref, marks, evidence, comment)
+        PUT_SCORECARD,
+        candidate_id, station_id, panellist_ref, org_id, campaign_id, marks, evidence, comment)
 
 
 async def put_moderation(conn: asyncpg.Connection, org_id: uuid.UUID, campaign_id: uuid.UUID,
@@ -126,13 +134,7 @@ async def put_moderation(conn: asyncpg.Connection, org_id: uuid.UUID, campaign_i
 
 async def candidate_state(conn: asyncpg.Connection, candidate_id: uuid.UUID) -> asyncpg.Record:
     """Everything a recomputation reads, in one round trip: scorecards, moderations, the stored digest."""
-    return await conn.fetchrow(
-        "SELECT (SELECT coalesce(json_agg(json_build_array(station_id, panellist_ref, marks)), '[]')"
-        "        FROM scorecards WHERE candidate_id = $1) AS scorecards,"
-        " (SELECT coalesce(json_agg(json_build_array(station_id, criterion_id, mark)), '[]')"
-        "        FROM moderations WHERE candidate_id = $1) AS moderations,"
-        " r.status, r.digest FROM (SELECT 1) AS one LEFT JOIN candidate_results r ON r.candidate_id = $1",
-        candidate_id)
+    return await conn.fetchrow("SELECT" + STATE_COLUMNS, candidate_id, None, None)
 
 
 async def campaign_marks(conn: asyncpg.Connection | asyncpg.Pool, campaign_id: uuid.UUID) -> list[asyncpg.Record]:
