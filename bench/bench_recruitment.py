@@ -14,7 +14,7 @@ from typing import Any
 
 import aiohttp
 
-from bench.support import child, cpu_seconds, free_port, fresh_database, load, rss_mb
+from bench.support import child, cpu_seconds, free_port, fresh_database, load, postgres_cpu_seconds, rss_mb
 from service import db
 from service.cli import create_key
 from service.config import ROOT
@@ -128,10 +128,13 @@ async def run() -> dict[str, Any]:
                     await r.read()
                     return r.status
 
-            cpu_before = cpu_seconds(proc.pid)
+            cpu_before, db_before = cpu_seconds(proc.pid), postgres_cpu_seconds()
             out["scorecard_put"] = await load(put_scorecard, total=TOTAL, concurrency=CONCURRENCY)
-            out["scorecard_put"]["web_cpu_ms_per_request"] = round(
-                (cpu_seconds(proc.pid) - cpu_before) * 1000 / out["scorecard_put"]["requests"], 2)
+            done = out["scorecard_put"]["requests"]
+            web_ms = (cpu_seconds(proc.pid) - cpu_before) * 1000
+            out["scorecard_put"]["web_cpu_ms_per_request"] = round(web_ms / done, 2)
+            out["scorecard_put"]["postgres_cpu_ms_per_request"] = round(
+                (postgres_cpu_seconds() - db_before) * 1000 / done, 2)
             out["web_rss_mb_after_load"] = round(rss_mb(proc.pid), 1)
 
             async with http.post(f"{base}/v1/campaigns", json={"reference": "rank", "title": "Ranking",
@@ -157,7 +160,10 @@ async def run() -> dict[str, Any]:
                 async with client.put(f"http://127.0.0.1:{bare_port}/bare/{i}/x", json=bodies[i]) as r:
                     await r.read()
                     return r.status
+            db_before = postgres_cpu_seconds()
             out["bare_put"] = await load(put_bare, total=TOTAL, concurrency=CONCURRENCY)
+            out["bare_put"]["postgres_cpu_ms_per_request"] = round(
+                (postgres_cpu_seconds() - db_before) * 1000 / out["bare_put"]["requests"], 2)
     out["scorecard_vs_bare"] = round(out["scorecard_put"]["per_second"] / out["bare_put"]["per_second"], 3)
     out["targets"] = {"scorecard_vs_bare": ">= 0.5", "scorecard_p99_ms": "<= 50", "ranking_2000_ms": "<= 500",
                       "web_rss_mb": "<= 150"}
