@@ -93,7 +93,7 @@ async def recompute(conn: asyncpg.Connection, who: Caller, campaign: Mapping[str
     cards = [Scorecard(s, p, marks) for s, p, marks in state["scorecards"]]
     if written is not None:
         cards.append(written)
-    mods = [Moderation(s, c, Fraction(mark)) for s, c, mark in state["moderations"]]
+    mods = [Moderation(s, c, Fraction(mark), reason, who_) for s, c, mark, reason, who_ in state["moderations"]]
     result = score_candidate(rubric, CandidateInput(candidate["candidate_ref"], cards, mods,
                                                     candidate["components"]))
     text = dumps(render(result, version.pin))

@@ -87,6 +87,8 @@ class Moderation:
     station_id: str
     criterion_id: str
     mark: Fraction
+    reason: str = ""
+    moderator_ref: str = ""
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,7 @@ class CriterionResult:
     aggregate: Fraction | None
     flagged: bool
     moderated: bool
+    moderation: Moderation | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +163,7 @@ def score_candidate(rubric: PanelRubric, data: CandidateInput) -> Result:
     by_station: dict[str, list[Scorecard]] = {}
     for card in data.scorecards:
         by_station.setdefault(card.station_id, []).append(card)
-    moderated = {(m.station_id, m.criterion_id): m.mark for m in data.moderations}
+    moderations = {(m.station_id, m.criterion_id): m for m in data.moderations}
     stations: list[StationResult] = []
     individual: list[int] = []
     reasons: list[Reason] = []
@@ -171,12 +174,12 @@ def score_candidate(rubric: PanelRubric, data: CandidateInput) -> Result:
             marks = {c.panellist_ref: c.marks[cid] for c in cards if cid in c.marks}
             values = list(marks.values())
             individual.extend(values)
-            override = moderated.get((station.id, cid))
+            moderation = moderations.get((station.id, cid))
             criteria.append(CriterionResult(
                 criterion_id=cid, weight=rubric.weights[cid], marks=marks,
-                aggregate=override if override is not None else aggregate(values, rubric.aggregation),
-                flagged=flagged(values, rubric.threshold, override is not None),
-                moderated=override is not None))
+                aggregate=moderation.mark if moderation else aggregate(values, rubric.aggregation),
+                flagged=flagged(values, rubric.threshold, moderation is not None),
+                moderated=moderation is not None, moderation=moderation))
         complete = all(c.aggregate is not None for c in criteria)
         stations.append(StationResult(
             station_id=station.id,
@@ -282,7 +285,10 @@ def render(result: Result, rubric_pin: Mapping[str, Any]) -> dict[str, Any]:
             "station_id": s.station_id, "score": number(s.score), "max": number(s.max),
             "scorecards": s.scorecards, "panellists_required": s.required,
             "criteria": [{"criterion_id": c.criterion_id, "weight": number(c.weight), "marks": c.marks,
-                          "aggregate": number(c.aggregate), "flagged": c.flagged, "moderated": c.moderated}
+                          "aggregate": number(c.aggregate), "flagged": c.flagged, "moderated": c.moderated,
+                          "moderation": None if c.moderation is None else {
+                              "mark": number(c.moderation.mark), "reason": c.moderation.reason,
+                              "moderator_ref": c.moderation.moderator_ref}}
                          for c in s.criteria],
         } for s in result.stations],
         "rubric": dict(rubric_pin),

@@ -26,7 +26,7 @@ CANDIDATE_LOCKED = CANDIDATE + " FOR UPDATE"
 STATE_COLUMNS = (
     " (SELECT coalesce(json_agg(json_build_array(station_id, panellist_ref, marks)), '[]') FROM scorecards"
     "   WHERE candidate_id = $1 AND ($2::text IS NULL OR NOT (station_id = $2 AND panellist_ref = $3))) AS scorecards,"
-    " (SELECT coalesce(json_agg(json_build_array(station_id, criterion_id, mark)), '[]')"
+    " (SELECT coalesce(json_agg(json_build_array(station_id, criterion_id, mark, reason, moderator_ref)), '[]')"
     "   FROM moderations WHERE candidate_id = $1) AS moderations, r.status, r.digest"
     " FROM (SELECT 1) AS one LEFT JOIN candidate_results r ON r.candidate_id = $1")
 

@@ -182,6 +182,7 @@ async def test_moderation_flow_and_events(api: Api, conn) -> None:
     result = (await api.get(base + "/result")).json
     cleared = result["stations"][0]["criteria"][0]
     assert (cleared["flagged"], cleared["moderated"], cleared["aggregate"]) == (False, True, 4)
+    assert cleared["moderation"] == {"mark": 4, "reason": "Panel agreed after discussion", "moderator_ref": "chair-1"}
     assert result["status"] == "complete"
     audit = (await api.get("/v1/audit-events", action="moderation.recorded")).json["items"]
     assert audit[0]["before"] == {"moderation": None, "aggregate": 3}

@@ -147,7 +147,8 @@ def test_rendered_result_explains_itself() -> None:
     result = score_candidate(rubric(), CandidateInput("c9", cards(p1=(4, 3, 5, 0), p2=(3, 3, 4, 0))))
     doc = render(result, {"id": "r", "version": 2, "hash": "sha256:x"})
     assert doc["stations"][0]["criteria"][0] == {"criterion_id": "a1", "weight": 1, "marks": {"p1": 4, "p2": 3},
-                                                 "aggregate": 3.5, "flagged": False, "moderated": False}
+                                                 "aggregate": 3.5, "flagged": False, "moderated": False,
+                                                 "moderation": None}
     assert doc["stations"][1]["criteria"][0]["weight"] == 1.5
     assert doc["score"] == 16.25 and doc["max_score"] == 22.5
     assert doc["percent"] == 72.2222
