@@ -125,7 +125,7 @@ async def moderate(request: web.Request) -> web.Response:
         before = await store.stored_result(conn, candidate["id"])
         await audit.record(conn, who, "moderation.recorded", "moderation",
                            f"{candidate['id']}/{body['station_id']}/{body['criterion_id']}", rubric=version.pin,
-                           before={"moderation": dict(previous) if previous else None,
+                           before={"moderation": previous,
                                    "aggregate": _aggregate(before, body)},
                            after={"moderation": body})
         result = await recruitment.recompute(conn, who, campaign, candidate, version, rubric,
@@ -148,10 +148,7 @@ def _aggregate(stored: Any, body: dict[str, Any]) -> Any:
 @requires("recruitment:read")
 async def get_result(request: web.Request) -> web.Response:
     who, candidate_ref = caller(request), ref(request, "candidate_ref")
-    pool = request.app[POOL]
-    campaign = await store.campaign(pool, who.org_id, campaign_id(request))
-    candidate = await store.candidate(pool, campaign["id"], candidate_ref) if campaign else None
-    stored = await store.stored_result(pool, candidate["id"]) if candidate else None
-    if stored is None:
+    result = await store.result_of(request.app[POOL], who.org_id, campaign_id(request), candidate_ref)
+    if result is None:
         raise NotFound("No such candidate in this campaign")
-    return json_response(stored["result"])
+    return json_response(result)

@@ -16,9 +16,6 @@ LOCK_CANDIDATE = (
     "SELECT k.id AS campaign_id, k.reference, k.rubric_id, k.rubric_version, k.rubric_hash, k.status,"
     " c.id, c.candidate_ref, c.components FROM campaigns k JOIN candidates c ON c.campaign_id = k.id"
     " WHERE k.org_id = $1 AND k.id = $2 AND c.candidate_ref = $3 FOR KEY SHARE OF k FOR UPDATE OF c")
-CANDIDATE = ("SELECT id, candidate_ref, display_name, components, created_at, updated_at FROM candidates"
-             " WHERE campaign_id = $1 AND candidate_ref = $2")
-CANDIDATE_LOCKED = CANDIDATE + " FOR UPDATE"
 
 
 # What a recomputation reads about candidate $1, leaving out the scorecard ($2 station, $3 panellist)
@@ -93,11 +90,6 @@ async def upsert_candidate(conn: asyncpg.Connection, org_id: uuid.UUID, campaign
     return row, row["created"]
 
 
-async def candidate(conn: asyncpg.Connection | asyncpg.Pool, campaign_id: uuid.UUID, ref: str, *,
-                    lock: bool = False) -> asyncpg.Record | None:
-    return await conn.fetchrow(CANDIDATE_LOCKED if lock else CANDIDATE, campaign_id, ref)
-
-
 async def lock_candidate(conn: asyncpg.Connection, org_id: uuid.UUID, campaign_id: uuid.UUID, ref: str
                          ) -> asyncpg.Record | None:
     """Campaign (key-share locked: finalising, which takes FOR UPDATE, waits for us) and candidate (locked:
@@ -119,17 +111,17 @@ async def put_scorecard(conn: asyncpg.Connection, org_id: uuid.UUID, campaign_id
 
 async def put_moderation(conn: asyncpg.Connection, org_id: uuid.UUID, campaign_id: uuid.UUID,
                          candidate_id: uuid.UUID, *, station_id: str, criterion_id: str, mark: int, reason: str,
-                         moderator_ref: str) -> asyncpg.Record | None:
-    previous = await conn.fetchrow(
-        "SELECT mark, reason, moderator_ref, created_at FROM moderations"
-        " WHERE candidate_id = $1 AND station_id = $2 AND criterion_id = $3", candidate_id, station_id, criterion_id)
-    await conn.execute(
-        "INSERT INTO moderations (org_id, campaign_id, candidate_id, station_id, criterion_id, mark, reason,"
-        " moderator_ref) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-        " ON CONFLICT (candidate_id, station_id, criterion_id) DO UPDATE SET mark = EXCLUDED.mark,"
-        " reason = EXCLUDED.reason, moderator_ref = EXCLUDED.moderator_ref, created_at = now()",
+                         moderator_ref: str) -> dict[str, Any] | None:
+    """Record (or replace) the moderation of one (station, criterion); returns the one it replaced (or None)."""
+    return await conn.fetchval(
+        "WITH previous AS (SELECT mark, reason, moderator_ref, created_at FROM moderations"
+        "  WHERE candidate_id = $3 AND station_id = $4 AND criterion_id = $5),"
+        " written AS (INSERT INTO moderations (org_id, campaign_id, candidate_id, station_id, criterion_id, mark,"
+        "  reason, moderator_ref) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+        "  ON CONFLICT (candidate_id, station_id, criterion_id) DO UPDATE SET mark = EXCLUDED.mark,"
+        "  reason = EXCLUDED.reason, moderator_ref = EXCLUDED.moderator_ref, created_at = now() RETURNING 1)"
+        " SELECT (SELECT row_to_json(previous) FROM previous) FROM (SELECT count(*) FROM written) AS w",
         org_id, campaign_id, candidate_id, station_id, criterion_id, mark, reason, moderator_ref)
-    return previous
 
 
 async def candidate_state(conn: asyncpg.Connection, candidate_id: uuid.UUID) -> asyncpg.Record:
@@ -141,6 +133,15 @@ async def campaign_marks(conn: asyncpg.Connection | asyncpg.Pool, campaign_id: u
     return await conn.fetch(
         "SELECT c.candidate_ref, s.station_id, s.panellist_ref, s.marks FROM scorecards s"
         " JOIN candidates c ON c.id = s.candidate_id WHERE s.campaign_id = $1", campaign_id)
+
+
+async def result_of(conn: asyncpg.Connection | asyncpg.Pool, org_id: uuid.UUID, campaign_id: uuid.UUID,
+                    ref: str) -> dict[str, Any] | None:
+    """The stored result of a candidate of one of the organisation's campaigns (None if there is none)."""
+    return await conn.fetchval(
+        "SELECT r.result FROM campaigns k JOIN candidates c ON c.campaign_id = k.id"
+        " JOIN candidate_results r ON r.candidate_id = c.id"
+        " WHERE k.org_id = $1 AND k.id = $2 AND c.candidate_ref = $3", org_id, campaign_id, ref)
 
 
 async def stored_result(conn: asyncpg.Connection | asyncpg.Pool, candidate_id: uuid.UUID) -> asyncpg.Record | None:
