@@ -19,7 +19,7 @@ from service import db
 from service.cli import create_key
 from service.config import ROOT
 from service.domain.recruitment import CandidateInput, PanelRubric, Scorecard, render, score_candidate
-from service.http import dumps
+from service.jsontext import dumps
 from service.recruitment import standing_of
 from service.store import orgs
 
@@ -82,12 +82,12 @@ async def populate_ranking(url: str, campaign_id: str, rubric_doc: dict[str, Any
             cards = [Scorecard(s.id, f"p{p}", {c: min(5, max(2, ability + rng.choice([-1, 0, 1]))) for c in s.criteria})
                      for s in rubric.stations for p in (1, 2)]
             result = score_candidate(rubric, CandidateInput(row["candidate_ref"], cards))
-            text = dumps(render(result, pin))
-            results.append((row["id"], org_id, campaign_id, result.status, result.appointable,
-                            hashlib.sha256(text.encode()).hexdigest(), text, standing_of(result, rubric)))
+            digest = hashlib.sha256(dumps(render(result, pin)).encode()).hexdigest()
+            results.append((row["id"], org_id, campaign_id, result.status, result.appointable, digest,
+                            standing_of(result, rubric)))
         await conn.executemany(
-            "INSERT INTO candidate_results (candidate_id, org_id, campaign_id, status, appointable, digest, result,"
-            " standing) VALUES ($1, $2, $3, $4, $5, $6, $7::text::jsonb, $8)", results)
+            "INSERT INTO candidate_results (candidate_id, org_id, campaign_id, status, appointable, digest, standing)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7)", results)
     finally:
         await conn.close()
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 import asyncpg
 
 from .errors import Conflict, Problem
+from .jsontext import dumps
 
 # Constraint name -> the problem an integrator sees. Keep names in sync with migrations/.
 CONSTRAINT_PROBLEMS: dict[str, tuple[type[Problem], str]] = {
@@ -20,11 +20,7 @@ CONSTRAINT_PROBLEMS: dict[str, tuple[type[Problem], str]] = {
 
 async def _init_connection(conn: asyncpg.Connection) -> None:
     for typename in ("json", "jsonb"):
-        await conn.set_type_codec(typename, encoder=_dumps, decoder=json.loads, schema="pg_catalog")
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), default=str)
+        await conn.set_type_codec(typename, encoder=dumps, decoder=json.loads, schema="pg_catalog")
 
 
 async def _keep_session(conn: asyncpg.Connection) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 import asyncpg
 
-from .http import dumps, rfc3339
+from .jsontext import dumps_bytes, rfc3339
 from .store import outbox
 
 
@@ -43,12 +43,21 @@ def subscribable() -> list[str]:
 
 def envelope(event_type: str, data: dict[str, Any], now: datetime) -> bytes:
     """The body every attempt sends, byte for byte: `{type, timestamp, data}`."""
-    return dumps({"type": event_type, "timestamp": rfc3339(now), "data": data}).encode()
+    return dumps_bytes({"type": event_type, "timestamp": rfc3339(now), "data": data})
 
 
 def _known(event_type: str) -> None:
     if event_type not in OUTBOUND_EVENTS:
         raise UnknownEvent(f"{event_type!r} is not declared in service.events.OUTBOUND_EVENTS")
+
+
+def envelopes(events: list[tuple[str, dict[str, Any]]], now: datetime | None = None
+              ) -> tuple[list[str], list[bytes]]:
+    """The event types and bodies of some `(type, data)` events, as the outbox queues them."""
+    for event_type, _data in events:
+        _known(event_type)
+    now = now or datetime.now(UTC)
+    return [t for t, _d in events], [envelope(t, d, now) for t, d in events]
 
 
 async def emit(conn: asyncpg.Connection, org_id: uuid.UUID, event_type: str, data: dict[str, Any], *,
@@ -58,9 +67,7 @@ async def emit(conn: asyncpg.Connection, org_id: uuid.UUID, event_type: str, dat
     Call it inside the transaction that makes the change: the messages commit (and wake the worker)
     with the change or not at all. Returns the delivery ids (also the `webhook-id` each receiver sees).
     """
-    _known(event_type)
-    return await outbox.insert_for_subscribers(conn, org_id, event_type,
-                                               envelope(event_type, data, now or datetime.now(UTC)))
+    return await outbox.insert_for_subscribers(conn, org_id, *envelopes([(event_type, data)], now))
 
 
 async def emit_to_endpoint(conn: asyncpg.Connection, org_id: uuid.UUID, endpoint_id: uuid.UUID, event_type: str,

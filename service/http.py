@@ -6,14 +6,13 @@ import base64
 import binascii
 import json
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any, TypeVar
 
 from aiohttp import web
 
 from .auth import Caller
 from .errors import BadRequest, FieldError, UnsupportedMediaType, ValidationFailed
+from .jsontext import dumps, dumps_bytes
 from .state import SCHEMAS
 from .validation import depth_exceeds
 
@@ -42,26 +41,8 @@ def caller(request: web.Request) -> Caller:
     return request[CALLER]
 
 
-def _default(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, datetime):
-        return rfc3339(value)
-    if hasattr(value, "hex") and hasattr(value, "int"):  # uuid.UUID
-        return str(value)
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
-
-
-def dumps(data: Any) -> str:
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False, default=_default)
-
-
-def rfc3339(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 def json_response(data: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> web.Response:
-    return web.Response(text=dumps(data), status=status, content_type="application/json",
+    return web.Response(body=dumps_bytes(data), status=status, content_type="application/json",
                         headers=headers)
 
 

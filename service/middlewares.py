@@ -13,7 +13,8 @@ from aiohttp.typedefs import Handler
 from . import errors
 from .auth import Caller, hash_token
 from .errors import FieldError
-from .http import CALLER, REQUEST_ID, bad_text, dumps
+from .http import CALLER, REQUEST_ID, bad_text
+from .jsontext import dumps
 from .state import CONFIG, METRICS, POOL
 from .store import orgs
 

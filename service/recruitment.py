@@ -1,12 +1,13 @@
-"""Recruitment use cases: the transaction scripts that store panel input, recompute, audit and emit."""
+"""Recruitment use cases: changes to a candidate (stored with their audit row, recomputed result and events),
+and what the ranking reads."""
 
 from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Mapping
+from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote
 
 import asyncpg
@@ -20,15 +21,20 @@ from .domain.recruitment import (
     PanelRubric,
     Result,
     Scorecard,
+    aggregate,
     number,
     render,
     round4,
     score_candidate,
 )
-from .errors import Conflict, NotFound
-from .events import emit
-from .http import dumps
-from .store import campaigns as store
+from .errors import Conflict, FieldError, NotFound, ValidationFailed
+from .events import envelopes
+from .jsontext import dumps
+from .store import audit, campaigns
+from .store import candidates as store
+
+FINALISED = "The campaign is finalised; its scorecards, moderations and candidates can't change"
+OPTIMISTIC_ATTEMPTS = 3  # then the candidate is locked, so a write under heavy contention still finishes
 
 _PANELS: dict[tuple[str, int, str], PanelRubric] = {}  # published versions are immutable
 
@@ -50,11 +56,11 @@ async def pinned(catalogue: Catalogue, conn: asyncpg.Connection | asyncpg.Pool, 
 
 async def open_campaign(conn: asyncpg.Connection, who: Caller, campaign_id: uuid.UUID) -> asyncpg.Record:
     """The campaign, share-locked so it cannot be finalised under this transaction; 409 once finalised."""
-    campaign = await store.campaign(conn, who.org_id, campaign_id, lock="share")
+    campaign = await campaigns.campaign(conn, who.org_id, campaign_id, lock="share")
     if campaign is None:
         raise NotFound("No such campaign")
     if campaign["status"] != "open":
-        raise Conflict("The campaign is finalised; its scorecards, moderations and candidates can't change")
+        raise Conflict(FINALISED)
     return campaign
 
 
@@ -80,53 +86,247 @@ def _fraction(text: str | None) -> Fraction | None:
     return None if text is None else Fraction(text)
 
 
-async def recompute(conn: asyncpg.Connection, who: Caller, campaign: Mapping[str, Any], candidate: Mapping[str, Any],
-                    version: RubricVersion, rubric: PanelRubric, base_url: str, *,
-                    state: Mapping[str, Any] | None = None, written: Scorecard | None = None) -> Result:
-    """Score the candidate from what is stored; save and emit events only when the result really changed.
+# --- changes to a candidate -------------------------------------------------------------------------
 
-    `campaign` and `candidate` are rows locked by the caller's transaction (see locked_candidate).
-    `state` (from store.candidate_state, or read here) may leave out the scorecard `written`.
+@dataclass(frozen=True)
+class Loaded:
+    """A candidate's state as read in one snapshot (store.candidates.STATE)."""
+
+    campaign: dict[str, Any]
+    candidate_id: uuid.UUID
+    candidate_ref: str
+    components: dict[str, Any]
+    revision: int
+    scorecards: list[Scorecard]
+    moderations: dict[tuple[str, str], dict[str, Any]]  # (station, criterion) -> the stored moderation
+    replaced: dict[str, Any] | None  # the whole scorecard a scorecard PUT replaces
+    result_status: str | None
+    digest: str | None
+
+    @classmethod
+    def from_row(cls, row: asyncpg.Record) -> Loaded:
+        campaign = {"id": row["campaign_id"], "reference": row["reference"], "rubric_id": row["rubric_id"],
+                    "rubric_version": row["rubric_version"], "rubric_hash": row["rubric_hash"],
+                    "status": row["status"]}
+        mods = {(s, c): {"mark": mark, "reason": reason, "moderator_ref": who, "created_at": at}
+                for s, c, mark, reason, who, at in row["moderations"]}
+        return cls(campaign, row["id"], row["candidate_ref"], row["components"], row["revision"],
+                   [Scorecard(s, p, marks) for s, p, marks in row["scorecards"]], mods, row["replaced"],
+                   row["result_status"], row["digest"])
+
+    def scoring_input(self, scorecards: list[Scorecard] | None = None,
+                      moderations: dict[tuple[str, str], dict[str, Any]] | None = None) -> CandidateInput:
+        mods = self.moderations if moderations is None else moderations
+        return CandidateInput(self.candidate_ref, self.scorecards if scorecards is None else scorecards,
+                              [Moderation(s, c, Fraction(m["mark"]), m["reason"], m["moderator_ref"])
+                               for (s, c), m in mods.items()], self.components)
+
+
+class Change(Protocol):
+    """One change to a candidate: its check against the rubric, its effect on the scoring input, its audit
+    row and how it is stored (a `kind` of store.candidates.write with its parameters)."""
+
+    kind: str
+    scorecard_key: tuple[str, str] | None  # the scorecard it replaces, read with the state
+
+    def check(self, rubric: PanelRubric, version: RubricVersion) -> None: ...
+    def scoring_input(self, loaded: Loaded) -> CandidateInput: ...
+    def audit(self, who: Caller, loaded: Loaded, rubric: PanelRubric, version: RubricVersion) -> tuple[Any, ...]: ...
+    def parameters(self) -> tuple[Any, ...]: ...
+
+
+@dataclass(frozen=True)
+class ScorecardPut:
+    station_id: str
+    panellist_ref: str
+    body: dict[str, Any]
+    kind: str = "scorecard"
+
+    @property
+    def scorecard_key(self) -> tuple[str, str]:
+        return self.station_id, self.panellist_ref
+
+    def check(self, rubric: PanelRubric, version: RubricVersion) -> None:
+        station = rubric.station(self.station_id)
+        if station is None:
+            raise ValidationFailed(f"Station {self.station_id!r} is not in rubric {version.id}", errors=[FieldError(
+                f"is not a station of {version.id} (stations: {', '.join(s.id for s in rubric.stations)})",
+                parameter="station_id")])
+        criteria, marks, low, high = station.criteria, self.body["marks"], rubric.scale_min, rubric.scale_max
+        errors = [FieldError("is required: every criterion of the station must be marked", pointer=f"/marks/{c}")
+                  for c in criteria if c not in marks]
+        errors += [FieldError(f"is not a criterion of this station (criteria: {', '.join(criteria)})",
+                              pointer=f"/marks/{c}") for c in marks if c not in criteria]
+        errors += [FieldError(f"must be from {low} to {high} (got {m})", pointer=f"/marks/{c}")
+                   for c, m in marks.items() if c in criteria and not low <= m <= high]
+        errors += [FieldError("is not a criterion of this station", pointer=f"/evidence/{c}")
+                   for c in self.body.get("evidence", {}) if c not in criteria]
+        if errors:
+            raise ValidationFailed("The scorecard is not valid for this station", errors=errors)
+
+    def scoring_input(self, loaded: Loaded) -> CandidateInput:
+        others = [c for c in loaded.scorecards if (c.station_id, c.panellist_ref) != self.scorecard_key]
+        return loaded.scoring_input(scorecards=[*others, Scorecard(*self.scorecard_key, self.body["marks"])])
+
+    def audit(self, who: Caller, loaded: Loaded, rubric: PanelRubric, version: RubricVersion) -> tuple[Any, ...]:
+        return audit.entry(who, "scorecard.replaced" if loaded.replaced else "scorecard.submitted", "scorecard",
+                           f"{loaded.candidate_id}/{self.station_id}/{self.panellist_ref}", rubric=version.pin,
+                           before=loaded.replaced, after=self.body)
+
+    def parameters(self) -> tuple[Any, ...]:
+        return (self.station_id, self.panellist_ref, self.body["marks"], self.body.get("evidence", {}),
+                self.body.get("comment"))
+
+
+@dataclass(frozen=True)
+class ModerationPost:
+    body: dict[str, Any]  # station_id, criterion_id, mark, reason, moderator_ref
+    kind: str = "moderation"
+    scorecard_key: None = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.body["station_id"], self.body["criterion_id"]
+
+    def check(self, rubric: PanelRubric, version: RubricVersion) -> None:
+        station = rubric.station(self.body["station_id"])
+        errors = []
+        if station is None:
+            errors.append(FieldError(f"is not a station of {version.id}", pointer="/station_id"))
+        elif self.body["criterion_id"] not in station.criteria:
+            errors.append(FieldError(f"is not a criterion of station {station.id}", pointer="/criterion_id"))
+        if not rubric.scale_min <= self.body["mark"] <= rubric.scale_max:
+            errors.append(FieldError(f"must be from {rubric.scale_min} to {rubric.scale_max}", pointer="/mark"))
+        if errors:
+            raise ValidationFailed("The moderation is not valid for this rubric", errors=errors)
+
+    def scoring_input(self, loaded: Loaded) -> CandidateInput:
+        return loaded.scoring_input(moderations={**loaded.moderations, self.key: self.body})
+
+    def audit(self, who: Caller, loaded: Loaded, rubric: PanelRubric, version: RubricVersion) -> tuple[Any, ...]:
+        station_id, criterion_id = self.key
+        previous = loaded.moderations.get(self.key)
+        marks = [c.marks[criterion_id] for c in loaded.scorecards
+                 if c.station_id == station_id and criterion_id in c.marks]
+        before = Fraction(previous["mark"]) if previous else aggregate(marks, rubric.aggregation)
+        return audit.entry(who, "moderation.recorded", "moderation",
+                           f"{loaded.candidate_id}/{station_id}/{criterion_id}", rubric=version.pin,
+                           before={"moderation": previous, "aggregate": number(before)},
+                           after={"moderation": self.body})
+
+    def parameters(self) -> tuple[Any, ...]:
+        b = self.body
+        return b["station_id"], b["criterion_id"], b["mark"], b["reason"], b["moderator_ref"]
+
+
+@dataclass(frozen=True)
+class CandidateSaved:
+    """The candidate's own fields, already upserted in the caller's transaction: audit it and rescore."""
+
+    created: bool
+    body: dict[str, Any]
+    kind: str = "none"
+    scorecard_key: None = None
+
+    def check(self, rubric: PanelRubric, version: RubricVersion) -> None:
+        return None
+
+    def scoring_input(self, loaded: Loaded) -> CandidateInput:
+        return loaded.scoring_input()
+
+    def audit(self, who: Caller, loaded: Loaded, rubric: PanelRubric, version: RubricVersion) -> tuple[Any, ...]:
+        return audit.entry(who, "candidate.created" if self.created else "candidate.updated", "candidate",
+                           loaded.candidate_id, rubric=version.pin,
+                           after={"candidate_ref": loaded.candidate_ref, **self.body})
+
+    def parameters(self) -> tuple[Any, ...]:
+        return ()
+
+
+@dataclass(frozen=True)
+class Saved:
+    loaded: Loaded  # the state the change was applied to
+    result: Result
+
+
+async def change_candidate(conn: asyncpg.Connection, who: Caller, catalogue: Catalogue, base_url: str,
+                           campaign_id: uuid.UUID, ref: str, change: Change) -> Saved:
+    """Apply one change to a candidate and store it with its audit row, the recomputed result and the events.
+
+    Optimistic first: read, score, then one guarded statement (no transaction, no lock held while
+    scoring). When other writers of the same candidate keep winning, lock the candidate and do it once more.
     """
-    if state is None:
-        state = await store.candidate_state(conn, candidate["id"])
-    cards = [Scorecard(s, p, marks) for s, p, marks in state["scorecards"]]
-    if written is not None:
-        cards.append(written)
-    mods = [Moderation(s, c, Fraction(mark), reason, who_) for s, c, mark, reason, who_ in state["moderations"]]
-    result = score_candidate(rubric, CandidateInput(candidate["candidate_ref"], cards, mods,
-                                                    candidate["components"]))
-    text = dumps(render(result, version.pin))
-    digest = hashlib.sha256(text.encode()).hexdigest()
-    if digest == state["digest"]:
-        return result
-    await store.save_result(conn, who.org_id, campaign["id"], candidate["id"], status=result.status,
-                            appointable=result.appointable, digest=digest, result=text,
-                            standing=standing_of(result, rubric))
-    data = {"campaign_id": str(campaign["id"]), "campaign_reference": campaign["reference"],
-            "candidate_ref": candidate["candidate_ref"], "status": result.status,
-            "result_url": f"{base_url}/v1/campaigns/{campaign['id']}/candidates/"
-                          f"{quote(candidate['candidate_ref'], safe='')}/result"}
-    if state["digest"] is not None:
-        await emit(conn, who.org_id, "candidate.result.updated", data)
-    if result.status == "needs_moderation" and state["status"] != "needs_moderation":
-        await emit(conn, who.org_id, "candidate.moderation_required", data)
-    return result
+    for _ in range(OPTIMISTIC_ATTEMPTS):
+        saved = await attempt(conn, who, catalogue, base_url, campaign_id, ref, change)
+        if saved is not None:
+            return saved
+    async with conn.transaction():
+        await store.lock(conn, who.org_id, campaign_id, ref)
+        saved = await attempt(conn, who, catalogue, base_url, campaign_id, ref, change)
+    if saved is None:
+        raise RuntimeError("a candidate locked by this transaction changed under it")
+    return saved
 
 
-async def locked_candidate(conn: asyncpg.Connection, who: Caller, campaign_id: uuid.UUID, ref: str
-                           ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(campaign, candidate) locked for a write; 404 for either missing, 409 when finalised."""
-    row = await store.lock_candidate(conn, who.org_id, campaign_id, ref)
+async def attempt(conn: asyncpg.Connection, who: Caller, catalogue: Catalogue, base_url: str,
+                  campaign_id: uuid.UUID, ref: str, change: Change) -> Saved | None:
+    """Read, check, score and write once; None when another writer changed the candidate meanwhile.
+
+    Inside a transaction that holds the candidate's lock (or its just-upserted row) this always writes.
+    """
+    loaded = await load(conn, who, campaign_id, ref, change.scorecard_key)
+    if loaded.campaign["status"] != "open":
+        raise Conflict(FINALISED)
+    version, rubric = await pinned(catalogue, conn, loaded.campaign)
+    change.check(rubric, version)
+    result = score_candidate(rubric, change.scoring_input(loaded))
+    digest = hashlib.sha256(dumps(render(result, version.pin)).encode()).hexdigest()
+    changed = digest != loaded.digest
+    events = result_events(loaded, result, base_url) if changed else []
+    written = await store.write(
+        conn, change.kind, org_id=who.org_id, campaign_id=loaded.campaign["id"], candidate_id=loaded.candidate_id,
+        revision=loaded.revision, audit_entry=change.audit(who, loaded, rubric, version),
+        result=(result.status, result.appointable, digest, standing_of(result, rubric)) if changed else None,
+        events=envelopes(events), change=change.parameters())
+    if not written.open:
+        raise Conflict(FINALISED)
+    return Saved(loaded, result) if written.written else None
+
+
+async def load(conn: asyncpg.Connection, who: Caller, campaign_id: uuid.UUID, ref: str,
+               scorecard_key: tuple[str, str] | None = None) -> Loaded:
+    """The candidate's state; 404 when the campaign or the candidate is not there."""
+    row = await store.state(conn, who.org_id, campaign_id, ref, scorecard_key)
     if row is None:
-        await open_campaign(conn, who, campaign_id)  # raises 404 / 409 when that is the reason
+        if await campaigns.campaign(conn, who.org_id, campaign_id) is None:
+            raise NotFound("No such campaign")
         raise NotFound(f"No candidate {ref!r} in this campaign; create it with PUT /v1/campaigns/{{campaign_id}}"
                        "/candidates/{candidate_ref}")
-    campaign = {"id": row["campaign_id"], "reference": row["reference"], "rubric_id": row["rubric_id"],
-                "rubric_version": row["rubric_version"], "rubric_hash": row["rubric_hash"], "status": row["status"]}
-    if campaign["status"] != "open":
-        raise Conflict("The campaign is finalised; its scorecards, moderations and candidates can't change")
-    return campaign, {"id": row["id"], "candidate_ref": row["candidate_ref"], "components": row["components"]}
+    return Loaded.from_row(row)
+
+
+async def current_result(conn: asyncpg.Connection, who: Caller, catalogue: Catalogue, campaign_id: uuid.UUID,
+                         ref: str) -> dict[str, Any]:
+    """The result JSON of product.md 5.2, computed from what is stored now."""
+    loaded = await load(conn, who, campaign_id, ref)
+    version, rubric = await pinned(catalogue, conn, loaded.campaign)
+    return render(score_candidate(rubric, loaded.scoring_input()), version.pin)
+
+
+def result_events(loaded: Loaded, result: Result, base_url: str) -> list[tuple[str, dict[str, Any]]]:
+    """The events of a changed result: `candidate.result.updated` (not for the first result, made when the
+    candidate is created) and `candidate.moderation_required` when the candidate enters that status."""
+    campaign = loaded.campaign
+    data = {"campaign_id": str(campaign["id"]), "campaign_reference": campaign["reference"],
+            "candidate_ref": loaded.candidate_ref, "status": result.status,
+            "result_url": f"{base_url}/v1/campaigns/{campaign['id']}/candidates/"
+                          f"{quote(loaded.candidate_ref, safe='')}/result"}
+    events = []
+    if loaded.digest is not None:
+        events.append(("candidate.result.updated", data))
+    if result.status == "needs_moderation" and loaded.result_status != "needs_moderation":
+        events.append(("candidate.moderation_required", data))
+    return events
 
 
 def ranking_items(rows: list[asyncpg.Record]) -> list[dict[str, Any]]:

@@ -7,7 +7,7 @@ from typing import Any
 
 from marshmallow import Schema, fields
 
-from .http import rfc3339
+from .jsontext import rfc3339
 
 
 class UtcDateTime(fields.Field):

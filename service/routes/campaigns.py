@@ -16,8 +16,9 @@ from ..domain.recruitment import number
 from ..domain.reliability import krippendorff_interval, panellist_stats
 from ..errors import Conflict, FieldError, NotAcceptable, NotFound, ValidationFailed
 from ..events import emit
-from ..http import caller, decode_cursor, json_response, page_limit, paged, read_json, requires, rfc3339
+from ..http import caller, decode_cursor, json_response, page_limit, paged, read_json, requires
 from ..ids import path_id
+from ..jsontext import rfc3339
 from ..state import CATALOGUE, POOL
 from ..store import audit
 from ..store import campaigns as store

@@ -14,8 +14,9 @@ from ..domain import ssrf
 from ..domain.delivery import State
 from ..domain.signing import new_secret
 from ..errors import Conflict, FieldError, NotFound, ValidationFailed
-from ..http import caller, decode_cursor, json_response, page_limit, paged, query_choice, read_json, requires, rfc3339
+from ..http import caller, decode_cursor, json_response, page_limit, paged, query_choice, read_json, requires
 from ..ids import path_id
+from ..jsontext import rfc3339
 from ..schemas import UtcDateTime, Uuid
 from ..state import CONFIG, POOL
 from ..store import audit, outbox, webhook_endpoints

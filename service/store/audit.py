@@ -10,16 +10,32 @@ import structlog
 
 from ..auth import Caller
 
+COLUMNS = "org_id, actor, key_id, action, object_type, object_id, rubric, before, after, request_id"
+TYPES = ("uuid", "text", "uuid", "text", "text", "text", "jsonb", "jsonb", "jsonb", "text")  # of COLUMNS
+
+
+def entry(caller: Caller, action: str, object_type: str, object_id: str | uuid.UUID, *,
+          rubric: dict[str, Any] | None = None, before: Any = None, after: Any = None) -> tuple[Any, ...]:
+    """The values of one audit row, in the order of COLUMNS (the request id comes from the log context)."""
+    request_id = structlog.contextvars.get_contextvars().get("request_id")
+    return (caller.org_id, caller.actor, caller.key_id, action, object_type, str(object_id), rubric,
+            before, after, request_id)
+
+
+def insert_from(source: str, first: int) -> str:
+    """SQL inserting one audit row per row of `source`, from parameters $first.. in entry() order."""
+    values = ", ".join(f"${first + i}::{t}" for i, t in enumerate(TYPES))
+    return f"INSERT INTO audit_events ({COLUMNS}) SELECT {values} FROM {source}"  # noqa: S608 - constants only
+
+
+_RECORD = insert_from("(SELECT) AS one", 1)
+
 
 async def record(conn: asyncpg.Connection, caller: Caller, action: str, object_type: str,
                  object_id: str | uuid.UUID, *, rubric: dict[str, Any] | None = None,
                  before: Any = None, after: Any = None) -> None:
-    request_id = structlog.contextvars.get_contextvars().get("request_id")
-    await conn.execute(
-        "INSERT INTO audit_events (org_id, actor, key_id, action, object_type, object_id, rubric,"
-        " before, after, request_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        caller.org_id, caller.actor, caller.key_id, action, object_type, str(object_id), rubric,
-        before, after, request_id)
+    await conn.execute(_RECORD, *entry(caller, action, object_type, object_id, rubric=rubric, before=before,
+                                       after=after))
 
 
 async def page(conn: asyncpg.Connection | asyncpg.Pool, org_id: uuid.UUID, *, after_seq: int,

@@ -1,0 +1,36 @@
+"""JSON out: the one encoder for responses, stored JSON and webhook bodies (compact, UTF-8)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import orjson
+
+_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
+
+
+def rfc3339(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, datetime):
+        return rfc3339(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def dumps_bytes(data: Any) -> bytes:
+    try:
+        return orjson.dumps(data, default=_default, option=_OPTIONS)
+    except orjson.JSONEncodeError:
+        # Integers beyond 64 bits (and text that is not Unicode, which this refuses in turn).
+        return json.dumps(data, separators=(",", ":"), ensure_ascii=False, default=_default).encode()
+
+
+def dumps(data: Any) -> str:
+    return dumps_bytes(data).decode()
