@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -21,6 +22,8 @@ def _default(value: Any) -> Any:
         return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, datetime):
         return rfc3339(value)
+    if isinstance(value, uuid.UUID):  # asyncpg's own UUID subclass, which orjson does not take as one
+        return str(value)
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
