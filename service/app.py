@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 from collections.abc import AsyncIterator, Callable
 
@@ -14,11 +15,12 @@ from . import db, webhooks
 from .catalogue import Catalogue, ReloadRefused
 from .config import Config
 from .idempotency import idempotency
+from .keys import KeyCache
 from .metrics import Metrics
 from .middlewares import authenticate, problems, request_context
 from .routes import audit, campaigns, candidates, docs, frameworks, health, rubrics
 from .rubric_files import RubricChecker
-from .state import CATALOGUE, CONFIG, METRICS, POOL, READINESS, SCHEMAS
+from .state import CATALOGUE, CONFIG, KEYS, METRICS, POOL, READINESS, SCHEMAS
 from .validation import SchemaRegistry
 
 log = structlog.get_logger("service.app")
@@ -34,7 +36,7 @@ def create_app(config: Config, *, pool: asyncpg.Pool | None = None) -> web.Appli
     app[CONFIG] = config
     app[METRICS] = Metrics()
     app[READINESS] = [health.database_ready, catalogue_ready]
-    app.cleanup_ctx.extend([_documents_ctx, _pool_ctx(pool), _catalogue_ctx])
+    app.cleanup_ctx.extend([_documents_ctx, _pool_ctx(pool), _catalogue_ctx, _keys_ctx])
     for module in ROUTE_MODULES:
         app.router.add_routes(module.routes)
     webhooks.setup(app)
@@ -75,6 +77,19 @@ async def _catalogue_ctx(app: web.Application) -> AsyncIterator[None]:
         catalogue.adopt_partial(refused.loaded)
         log.error("rubrics_refused", problems=refused.lines)
     yield
+
+
+async def _keys_ctx(app: web.Application) -> AsyncIterator[None]:
+    config = app[CONFIG]
+    keys = app[KEYS] = KeyCache(config.api_key_cache_seconds)
+    follower = None
+    if config.database_url and config.api_key_cache_seconds > 0:
+        follower = asyncio.get_running_loop().create_task(keys.follow(config.require_database_url()))
+    yield
+    if follower is not None:
+        follower.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await follower
 
 
 async def catalogue_ready(app: web.Application) -> str | None:

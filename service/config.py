@@ -37,6 +37,7 @@ class Config:
     max_body_bytes: int = 1024 * 1024
     db_pool_min: int = 2
     db_pool_max: int = 10
+    api_key_cache_seconds: int = 60
     public_url: str = ""
     run_worker: bool = False
     extra: Mapping[str, str] = field(default_factory=dict)
@@ -75,6 +76,8 @@ class Config:
         values["max_body_bytes"] = _int(env, "MAX_BODY_BYTES", cls.max_body_bytes, low=1024)
         values["db_pool_min"] = _int(env, "DB_POOL_MIN", cls.db_pool_min, low=1)
         values["db_pool_max"] = _int(env, "DB_POOL_MAX", cls.db_pool_max, low=1)
+        values["api_key_cache_seconds"] = _int(env, "API_KEY_CACHE_SECONDS", cls.api_key_cache_seconds, low=0,
+                                               high=3600)
         values["public_url"] = env.get("PUBLIC_URL", "").rstrip("/")
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

@@ -11,12 +11,11 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from . import errors
-from .auth import Caller, hash_token
+from .auth import hash_token
 from .errors import FieldError
 from .http import CALLER, REQUEST_ID, bad_text
 from .jsontext import dumps
-from .state import CONFIG, METRICS, POOL
-from .store import orgs
+from .state import CONFIG, KEYS, METRICS, POOL
 
 log = structlog.get_logger("service.http")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -119,11 +118,9 @@ async def authenticate(request: web.Request, handler: Handler) -> web.StreamResp
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise errors.Unauthorized("Send an API key as `Authorization: Bearer <token>`")
-    row = await orgs.key_by_hash(request.app[POOL], hash_token(token.strip()))
-    if row is None:
+    who = await request.app[KEYS].caller(request.app[POOL], hash_token(token.strip()))
+    if who is None:
         raise errors.Unauthorized("The API key is not valid or has been revoked")
-    who = Caller(org_id=row["org_id"], org_code=row["org_code"], key_id=row["id"],
-                 scopes=frozenset(row["scopes"]))
     request[CALLER] = who
     needed = getattr(target, "required_scope", None)
     if needed is not None and needed not in who.scopes:

@@ -28,6 +28,7 @@ from .config import DEFAULT_RETRY_SCHEDULE, Config
 from .domain import delivery, signing, ssrf
 from .domain.delivery import Outcome
 from .guard import blocked_reason, delivery_session
+from .listen import listen_forever
 from .metrics import Metrics
 from .store import audit, outbox, webhook_endpoints
 
@@ -35,7 +36,6 @@ log = structlog.get_logger("service.outbox")
 DELIVERY_TIMEOUT = 15.0
 DEFAULT_LEASE = 60.0
 EXCERPT_BYTES = 256
-HEARTBEAT = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,30 +199,10 @@ class Worker:
                 log.info("outbox_released", count=released)
 
     async def _listen(self) -> None:
-        """Hold a LISTEN connection; reconnect with backoff when it is lost (polling covers the gap)."""
-        backoff = 0.5
-        while True:
-            conn: asyncpg.Connection | None = None
-            try:
-                conn = await asyncpg.connect(self.dsn, server_settings={"application_name": "mlcf-worker"})
-                lost = asyncio.Event()
-                conn.add_termination_listener(lambda _conn, lost=lost: lost.set())
-                await conn.add_listener(outbox.CHANNEL, lambda *_args: self._wake.set())
-                self._wake.set()  # anything committed while nobody listened
-                backoff = 0.5
-                while not lost.is_set():
-                    try:
-                        await asyncio.wait_for(lost.wait(), HEARTBEAT)
-                    except TimeoutError:
-                        await conn.fetchval("SELECT 1", timeout=5)
-                log.warning("outbox_listen_lost", error="connection closed", retry_in=backoff)
-            except Exception as exc:
-                log.warning("outbox_listen_lost", error=type(exc).__name__, retry_in=backoff)
-            finally:
-                if conn is not None:
-                    conn.terminate()
-            await asyncio.sleep(backoff)
-            backoff = min(backoff * 2, 30.0)
+        """Wake on every commit that queued a message; polling covers the gaps while the listener is down."""
+        assert self.dsn is not None
+        await listen_forever(self.dsn, outbox.CHANNEL, self._wake.set, on_up=self._wake.set, on_down=lambda: None,
+                             name="mlcf-worker")
 
     # -- one message ----------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from aiohttp import web
 
 from .catalogue import Catalogue
 from .config import Config
+from .keys import KeyCache
 from .metrics import Metrics
 from .validation import SchemaRegistry
 
@@ -20,3 +21,4 @@ METRICS = web.AppKey("metrics", Metrics)
 SCHEMAS = web.AppKey("schemas", SchemaRegistry)
 READINESS = web.AppKey("readiness", list[ReadinessCheck])
 CATALOGUE = web.AppKey("catalogue", Catalogue)
+KEYS = web.AppKey("keys", KeyCache)

@@ -20,6 +20,7 @@ from service.config import ROOT
 from service.webhooks import WORKER
 from tests.support.api import Api
 from tests.support.receiver import Receiver, closed_port
+from tests.support.waiting import eventually
 from tests.worker.conftest import deliveries, emit, subscribe
 
 
@@ -28,15 +29,6 @@ def hang_until(release: asyncio.Event):
         await release.wait()
         return web.Response(text="late")
     return answer
-
-
-async def eventually(check, within: float = 10.0, every: float = 0.05):
-    deadline = time.monotonic() + within
-    while True:
-        result = await check()
-        if result or time.monotonic() > deadline:
-            return result
-        await asyncio.sleep(every)
 
 
 @pytest.mark.slow
