@@ -1,0 +1,81 @@
+"""The guarded write of a change to a candidate: a stale read or a finalised campaign writes nothing, and
+concurrent writers of one candidate are all kept whether they win optimistically or fall back to the lock."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+import asyncpg
+import pytest
+
+from service import recruitment
+from service.store import candidates
+from tests.api.recruitment_support import full_marks, new_campaign, st3
+from tests.support.api import Api
+
+
+async def snapshot(conn: asyncpg.Connection) -> tuple[Any, ...]:
+    return tuple([await conn.fetchval(f"SELECT count(*) FROM {t}")  # noqa: S608 - fixed table names
+                  for t in ("scorecards", "audit_events", "webhook_messages")]
+                 + [await conn.fetch("SELECT * FROM candidate_results ORDER BY candidate_id")])
+
+
+async def write_card(conn: asyncpg.Connection, org_id: uuid.UUID, state: asyncpg.Record) -> candidates.Written:
+    return await candidates.write(
+        conn, "scorecard", org_id=org_id, campaign_id=state["campaign_id"], candidate_id=state["id"],
+        revision=state["revision"], audit_entry=(org_id, "test", None, "scorecard.submitted", "scorecard", "x",
+                                                 None, None, {"marks": {}}, None),
+        result=("complete", True, "0" * 64, {}), events=([], []),
+        change=("interview", "late", {"c": 1}, {}, None))
+
+
+async def setup(api: Api, conn: asyncpg.Connection) -> tuple[dict[str, Any], dict[str, Any], uuid.UUID, str]:
+    rubric = await st3(api)
+    campaign = await new_campaign(api)
+    base = f"/v1/campaigns/{campaign['id']}/candidates/A-1"
+    assert (await api.put(base, {})).status == 201
+    org_id = await conn.fetchval("SELECT org_id FROM campaigns WHERE id = $1", uuid.UUID(campaign["id"]))
+    return rubric, campaign, org_id, base
+
+
+async def test_a_write_from_a_stale_read_writes_nothing(api: Api, conn) -> None:
+    rubric, campaign, org_id, base = await setup(api, conn)
+    station = rubric["stations"][0]["id"]
+    state = await candidates.state(conn, org_id, uuid.UUID(campaign["id"]), "A-1")
+    # Another writer gets in between this read and this write.
+    assert (await api.put(f"{base}/scorecards/{station}/p1", {"marks": full_marks(rubric, station, 3)})).status == 201
+    before = await snapshot(conn)
+    assert await write_card(conn, org_id, state) == candidates.Written(open=True, written=False)
+    assert await snapshot(conn) == before
+    fresh = await candidates.state(conn, org_id, uuid.UUID(campaign["id"]), "A-1")
+    assert fresh["revision"] == state["revision"] + 1
+
+
+async def test_a_write_into_a_campaign_finalised_since_the_read_writes_nothing(api: Api, conn) -> None:
+    _, campaign, org_id, _ = await setup(api, conn)
+    state = await candidates.state(conn, org_id, uuid.UUID(campaign["id"]), "A-1")
+    assert (await api.post(f"/v1/campaigns/{campaign['id']}/finalise")).status == 200
+    before = await snapshot(conn)
+    assert await write_card(conn, org_id, state) == candidates.Written(open=False, written=False)
+    assert await snapshot(conn) == before
+
+
+@pytest.mark.parametrize("optimistic_attempts", [recruitment.OPTIMISTIC_ATTEMPTS, 1, 0])
+async def test_concurrent_writers_of_one_candidate_are_all_kept(api: Api, conn, monkeypatch,
+                                                                optimistic_attempts: int) -> None:
+    """0: every writer takes the lock; 1: every writer that loses a race takes it; the default mixes both."""
+    monkeypatch.setattr(recruitment, "OPTIMISTIC_ATTEMPTS", optimistic_attempts)
+    rubric, _, _, base = await setup(api, conn)
+    cards = [(s["id"], f"p{p}", 2 + (p + i) % 4) for i, s in enumerate(rubric["stations"]) for p in range(5)]
+    replies = await asyncio.gather(*(api.put(f"{base}/scorecards/{s}/{p}", {"marks": full_marks(rubric, s, mark)})
+                                     for s, p, mark in cards))
+    assert [r.status for r in replies] == [201] * len(cards)
+    result = (await api.get(base + "/result")).json
+    assert result["raw_total"] == sum(mark * len(full_marks(rubric, s, 0)) for s, _, mark in cards)
+    assert all(len(c["marks"]) == 5 for s in result["stations"] for c in s["criteria"])
+    audited = await conn.fetchval("SELECT count(*) FROM audit_events WHERE action = 'scorecard.submitted'")
+    assert audited == len(cards)
+    revision = await conn.fetchval("SELECT revision FROM candidates WHERE candidate_ref = 'A-1'")
+    assert revision == len(cards) + 1  # one bump per scorecard and one for the candidate's creation
