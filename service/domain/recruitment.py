@@ -7,10 +7,12 @@ moderation per (station, criterion), and the external components.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from functools import cached_property
 from statistics import median
 from typing import Any
 
@@ -71,6 +73,12 @@ class PanelRubric:
 
     def station(self, station_id: str) -> Station | None:
         return next((s for s in self.stations if s.id == station_id), None)
+
+    @cached_property
+    def station_max(self) -> dict[str, Fraction]:
+        """station_max(s) = Σ_c weight(c) × scale.max."""
+        return {s.id: sum((self.weights[c] for c in s.criteria), Fraction(0)) * self.scale_max
+                for s in self.stations}
 
 
 # --- inputs --------------------------------------------------------------------------------------
@@ -155,7 +163,8 @@ def aggregate(marks: Sequence[int], how: str) -> Fraction | None:
 
 
 def flagged(marks: Sequence[int], threshold: Fraction, moderated: bool) -> bool:
-    return bool(marks) and not moderated and max(marks) - min(marks) >= threshold
+    # Marks are integers, so their spread reaches the threshold exactly when it reaches its ceiling.
+    return bool(marks) and not moderated and max(marks) - min(marks) >= math.ceil(threshold)
 
 
 def score_candidate(rubric: PanelRubric, data: CandidateInput) -> Result:
@@ -184,7 +193,7 @@ def score_candidate(rubric: PanelRubric, data: CandidateInput) -> Result:
         stations.append(StationResult(
             station_id=station.id,
             score=sum((c.weight * c.aggregate for c in criteria), Fraction(0)) if complete else None,  # type: ignore[operator]
-            max=sum((rubric.weights[c] for c in station.criteria), Fraction(0)) * rubric.scale_max,
+            max=rubric.station_max[station.id],
             scorecards=len(cards), required=station.panellists, criteria=tuple(criteria)))
         if len(cards) < station.panellists:
             reasons.append(Reason("missing_scorecards",
@@ -227,11 +236,12 @@ def check_rule(rule: Rule, marks: Sequence[int], stations: Sequence[StationResul
                raw_max: int, percent: Fraction | None) -> Reason | None:
     """None when the appointability rule holds; else the reason it fails (its code is the rule kind)."""
     v = rule.value
+    if rule.kind in ("no_mark_at_or_below", "max_marks_at_or_below"):
+        at_most = math.floor(v)  # an integer mark is at or below v exactly when it is at or below floor(v)
+        low = sum(1 for m in marks if m <= at_most)
     if rule.kind == "no_mark_at_or_below":
-        low = sum(1 for m in marks if m <= v)
         return Reason(rule.kind, f"{low} mark(s) at or below {show(v)}") if low else None
     if rule.kind == "max_marks_at_or_below":
-        low = sum(1 for m in marks if m <= v)
         return Reason(rule.kind, f"{low} mark(s) at or below {show(v)}; at most {rule.count} allowed") \
             if low > (rule.count or 0) else None
     if rule.kind == "min_raw_total":
