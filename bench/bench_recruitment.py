@@ -106,7 +106,8 @@ async def run() -> dict[str, Any]:
         env = {"DATABASE_URL": url, "PORT": str(port), "RUBRICS_DIR": str(rubrics), "LOG_LEVEL": "WARNING",
                "DB_POOL_MAX": "10"}
         async with child(["-m", "service", "serve"], env, f"{base}/readyz") as proc, \
-                child(["-m", "bench.bare_server"], {"DATABASE_URL": url, "PORT": str(bare_port)}, f"{bare}/readyz"), \
+                child(["-m", "bench.bare_server"], {"DATABASE_URL": url, "PORT": str(bare_port)},
+                      f"{bare}/readyz") as bare_proc, \
                 aiohttp.ClientSession(headers=headers) as http:
             async with http.post(f"{base}/v1/campaigns", json={"reference": "bench", "title": "Bench",
                                                                "rubric_id": "st3-interview"}) as r:
@@ -139,9 +140,13 @@ async def run() -> dict[str, Any]:
             # Rounds alternate between the two servers, so a change in what else the machine is doing
             # shows in both; the ratio reported is the median of the rounds'.
             rounds = []
-            cpu, db_cpu, done = 0.0, 0.0, 0
+            cpu, db_cpu, done, bare_cpu, bare_db_cpu, bare_done = 0.0, 0.0, 0, 0.0, 0.0, 0
             for _ in range(ROUNDS):
+                cpu_before, db_before = cpu_seconds(bare_proc.pid), postgres_cpu_seconds()
                 bare_round = await load(put_bare, total=TOTAL, concurrency=CONCURRENCY)
+                bare_cpu += cpu_seconds(bare_proc.pid) - cpu_before
+                bare_db_cpu += postgres_cpu_seconds() - db_before
+                bare_done += bare_round["requests"]
                 cpu_before, db_before = cpu_seconds(proc.pid), postgres_cpu_seconds()
                 put_round = await load(put_scorecard, total=TOTAL, concurrency=CONCURRENCY)
                 cpu += cpu_seconds(proc.pid) - cpu_before
@@ -153,7 +158,8 @@ async def run() -> dict[str, Any]:
             middle = sorted(rounds, key=lambda r: r["ratio"])[len(rounds) // 2]
             out["scorecard_put"] = {**middle["scorecard_put"], "web_cpu_ms_per_request": round(cpu * 1000 / done, 2),
                                     "postgres_cpu_ms_per_request": round(db_cpu * 1000 / done, 2)}
-            out["bare_put"] = middle["bare_put"]
+            out["bare_put"] = {**middle["bare_put"], "web_cpu_ms_per_request": round(bare_cpu * 1000 / bare_done, 2),
+                               "postgres_cpu_ms_per_request": round(bare_db_cpu * 1000 / bare_done, 2)}
             out["scorecard_vs_bare"] = middle["ratio"]
             out["web_rss_mb_after_load"] = round(rss_mb(proc.pid), 1)
 

@@ -18,9 +18,10 @@ from .idempotency import idempotency
 from .keys import KeyCache
 from .metrics import Metrics
 from .middlewares import authenticate, problems, request_context
+from .recruitment import StateCache
 from .routes import audit, campaigns, candidates, docs, frameworks, health, rubrics
 from .rubric_files import RubricChecker
-from .state import CATALOGUE, CONFIG, KEYS, METRICS, POOL, READINESS, SCHEMAS
+from .state import CANDIDATE_STATES, CATALOGUE, CONFIG, KEYS, METRICS, POOL, READINESS, SCHEMAS
 from .validation import SchemaRegistry
 
 log = structlog.get_logger("service.app")
@@ -35,6 +36,7 @@ def create_app(config: Config, *, pool: asyncpg.Pool | None = None) -> web.Appli
     )
     app[CONFIG] = config
     app[METRICS] = Metrics()
+    app[CANDIDATE_STATES] = StateCache()
     app[READINESS] = [health.database_ready, catalogue_ready]
     app.cleanup_ctx.extend([_documents_ctx, _pool_ctx(pool), _catalogue_ctx, _keys_ctx])
     for module in ROUTE_MODULES:

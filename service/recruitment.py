@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any, Protocol
 from urllib.parse import quote
@@ -99,7 +100,6 @@ class Loaded:
     revision: int
     scorecards: list[Scorecard]
     moderations: dict[tuple[str, str], dict[str, Any]]  # (station, criterion) -> the stored moderation
-    replaced: dict[str, Any] | None  # the whole scorecard a scorecard PUT replaces
     result_status: str | None
     digest: str | None
 
@@ -111,7 +111,7 @@ class Loaded:
         mods = {(s, c): {"mark": mark, "reason": reason, "moderator_ref": who, "created_at": at}
                 for s, c, mark, reason, who, at in row["moderations"]}
         return cls(campaign, row["id"], row["candidate_ref"], row["components"], row["revision"],
-                   [Scorecard(s, p, marks) for s, p, marks in row["scorecards"]], mods, row["replaced"],
+                   [Scorecard(s, p, marks) for s, p, marks in row["scorecards"]], mods,
                    row["result_status"], row["digest"])
 
     def scoring_input(self, scorecards: list[Scorecard] | None = None,
@@ -124,15 +124,16 @@ class Loaded:
 
 class Change(Protocol):
     """One change to a candidate: its check against the rubric, its effect on the scoring input, its audit
-    row and how it is stored (a `kind` of store.candidates.write with its parameters)."""
+    row, how it is stored (a `kind` of store.candidates.write with its parameters) and the state it leaves."""
 
     kind: str
-    scorecard_key: tuple[str, str] | None  # the scorecard it replaces, read with the state
 
     def check(self, rubric: PanelRubric, version: RubricVersion) -> None: ...
     def scoring_input(self, loaded: Loaded) -> CandidateInput: ...
     def audit(self, who: Caller, loaded: Loaded, rubric: PanelRubric, version: RubricVersion) -> tuple[Any, ...]: ...
     def parameters(self) -> tuple[Any, ...]: ...
+    def scorecards_after(self, loaded: Loaded) -> list[Scorecard] | None:
+        """The scorecards once written, when that is all it changes (else the state must be read again)."""
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,9 @@ class ScorecardPut:
     @property
     def scorecard_key(self) -> tuple[str, str]:
         return self.station_id, self.panellist_ref
+
+    def replaces(self, loaded: Loaded) -> bool:
+        return any((c.station_id, c.panellist_ref) == self.scorecard_key for c in loaded.scorecards)
 
     def check(self, rubric: PanelRubric, version: RubricVersion) -> None:
         station = rubric.station(self.station_id)
@@ -164,14 +168,18 @@ class ScorecardPut:
         if errors:
             raise ValidationFailed("The scorecard is not valid for this station", errors=errors)
 
-    def scoring_input(self, loaded: Loaded) -> CandidateInput:
+    def scorecards_after(self, loaded: Loaded) -> list[Scorecard]:
         others = [c for c in loaded.scorecards if (c.station_id, c.panellist_ref) != self.scorecard_key]
-        return loaded.scoring_input(scorecards=[*others, Scorecard(*self.scorecard_key, self.body["marks"])])
+        return [*others, Scorecard(*self.scorecard_key, self.body["marks"])]
+
+    def scoring_input(self, loaded: Loaded) -> CandidateInput:
+        return loaded.scoring_input(scorecards=self.scorecards_after(loaded))
 
     def audit(self, who: Caller, loaded: Loaded, rubric: PanelRubric, version: RubricVersion) -> tuple[Any, ...]:
-        return audit.entry(who, "scorecard.replaced" if loaded.replaced else "scorecard.submitted", "scorecard",
-                           f"{loaded.candidate_id}/{self.station_id}/{self.panellist_ref}", rubric=version.pin,
-                           before=loaded.replaced, after=self.body)
+        # `before` (the whole scorecard replaced, evidence and comment included) is read by the write itself.
+        return audit.entry(who, "scorecard.replaced" if self.replaces(loaded) else "scorecard.submitted",
+                           "scorecard", f"{loaded.candidate_id}/{self.station_id}/{self.panellist_ref}",
+                           rubric=version.pin, after=self.body)
 
     def parameters(self) -> tuple[Any, ...]:
         return (self.station_id, self.panellist_ref, self.body["marks"], self.body.get("evidence", {}),
@@ -182,7 +190,6 @@ class ScorecardPut:
 class ModerationPost:
     body: dict[str, Any]  # station_id, criterion_id, mark, reason, moderator_ref
     kind: str = "moderation"
-    scorecard_key: None = None
 
     @property
     def key(self) -> tuple[str, str]:
@@ -218,6 +225,9 @@ class ModerationPost:
         b = self.body
         return b["station_id"], b["criterion_id"], b["mark"], b["reason"], b["moderator_ref"]
 
+    def scorecards_after(self, loaded: Loaded) -> None:
+        return None  # the stored moderation carries the time it was written
+
 
 @dataclass(frozen=True)
 class CandidateSaved:
@@ -226,7 +236,6 @@ class CandidateSaved:
     created: bool
     body: dict[str, Any]
     kind: str = "none"
-    scorecard_key: None = None
 
     def check(self, rubric: PanelRubric, version: RubricVersion) -> None:
         return None
@@ -242,39 +251,90 @@ class CandidateSaved:
     def parameters(self) -> tuple[Any, ...]:
         return ()
 
+    def scorecards_after(self, loaded: Loaded) -> None:
+        return None
+
 
 @dataclass(frozen=True)
 class Saved:
     loaded: Loaded  # the state the change was applied to
     result: Result
+    digest: str
 
 
-async def change_candidate(conn: asyncpg.Connection, who: Caller, catalogue: Catalogue, base_url: str,
-                           campaign_id: uuid.UUID, ref: str, change: Change) -> Saved:
+StateKey = tuple[uuid.UUID, uuid.UUID, str]  # organisation, campaign, candidate ref
+
+
+class StateCache:
+    """The states of the candidates this process wrote last, so the next write to one needs no read.
+
+    Only a hint: a write from a state that is no longer current (another process, or a candidate PUT,
+    changed the candidate) is refused by the revision guard, and the state is read again. Bounded; the
+    least recently used state goes first.
+    """
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self._states: OrderedDict[StateKey, Loaded] = OrderedDict()
+
+    def get(self, key: StateKey) -> Loaded | None:
+        loaded = self._states.get(key)
+        if loaded is not None:
+            self._states.move_to_end(key)
+        return loaded
+
+    def put(self, key: StateKey, loaded: Loaded) -> None:
+        self._states[key] = loaded
+        self._states.move_to_end(key)
+        if len(self._states) > self.size:
+            self._states.popitem(last=False)
+
+    def forget(self, key: StateKey) -> None:
+        self._states.pop(key, None)
+
+    def after(self, key: StateKey, change: Change, saved: Saved) -> None:
+        """Keep the state a successful write left (its revision is the next one), or forget it."""
+        cards = change.scorecards_after(saved.loaded)
+        if cards is None:
+            self.forget(key)
+        else:
+            self.put(key, replace(saved.loaded, revision=saved.loaded.revision + 1, scorecards=cards,
+                                  result_status=saved.result.status, digest=saved.digest))
+
+
+async def change_candidate(conn: asyncpg.Connection, who: Caller, catalogue: Catalogue, states: StateCache,
+                           base_url: str, campaign_id: uuid.UUID, ref: str, change: Change) -> Saved:
     """Apply one change to a candidate and store it with its audit row, the recomputed result and the events.
 
-    Optimistic first: read, score, then one guarded statement (no transaction, no lock held while
-    scoring). When other writers of the same candidate keep winning, lock the candidate and do it once more.
+    Optimistic first: score the state this process kept (or read it), then one guarded statement (no
+    transaction, no lock held while scoring). When other writers of the same candidate keep winning,
+    lock the candidate and do it once more.
     """
+    key = (who.org_id, campaign_id, ref)
+    loaded = states.get(key)
     for _ in range(OPTIMISTIC_ATTEMPTS):
-        saved = await attempt(conn, who, catalogue, base_url, campaign_id, ref, change)
+        saved = await attempt(conn, who, catalogue, base_url, loaded or await load(conn, who, campaign_id, ref),
+                              change)
         if saved is not None:
+            states.after(key, change, saved)
             return saved
+        loaded = None
     async with conn.transaction():
         await store.lock(conn, who.org_id, campaign_id, ref)
-        saved = await attempt(conn, who, catalogue, base_url, campaign_id, ref, change)
+        saved = await attempt(conn, who, catalogue, base_url, await load(conn, who, campaign_id, ref), change)
     if saved is None:
         raise RuntimeError("a candidate locked by this transaction changed under it")
+    states.after(key, change, saved)
     return saved
 
 
-async def attempt(conn: asyncpg.Connection, who: Caller, catalogue: Catalogue, base_url: str,
-                  campaign_id: uuid.UUID, ref: str, change: Change) -> Saved | None:
-    """Read, check, score and write once; None when another writer changed the candidate meanwhile.
+async def attempt(conn: asyncpg.Connection, who: Caller, catalogue: Catalogue, base_url: str, loaded: Loaded,
+                  change: Change) -> Saved | None:
+    """Check, score and write once from `loaded`; None when the candidate is no longer in that state.
 
-    Inside a transaction that holds the candidate's lock (or its just-upserted row) this always writes.
+    Inside a transaction that holds the candidate's lock (or its just-upserted row), from a state read
+    in it, this always writes.
     """
-    loaded = await load(conn, who, campaign_id, ref, change.scorecard_key)
     if loaded.campaign["status"] != "open":
         raise Conflict(FINALISED)
     version, rubric = await pinned(catalogue, conn, loaded.campaign)
@@ -290,13 +350,12 @@ async def attempt(conn: asyncpg.Connection, who: Caller, catalogue: Catalogue, b
         events=envelopes(events), change=change.parameters())
     if not written.open:
         raise Conflict(FINALISED)
-    return Saved(loaded, result) if written.written else None
+    return Saved(loaded, result, digest) if written.written else None
 
 
-async def load(conn: asyncpg.Connection, who: Caller, campaign_id: uuid.UUID, ref: str,
-               scorecard_key: tuple[str, str] | None = None) -> Loaded:
+async def load(conn: asyncpg.Connection, who: Caller, campaign_id: uuid.UUID, ref: str) -> Loaded:
     """The candidate's state; 404 when the campaign or the candidate is not there."""
-    row = await store.state(conn, who.org_id, campaign_id, ref, scorecard_key)
+    row = await store.state(conn, who.org_id, campaign_id, ref)
     if row is None:
         if await campaigns.campaign(conn, who.org_id, campaign_id) is None:
             raise NotFound("No such campaign")

@@ -11,6 +11,7 @@ from .catalogue import Catalogue
 from .config import Config
 from .keys import KeyCache
 from .metrics import Metrics
+from .recruitment import StateCache
 from .validation import SchemaRegistry
 
 ReadinessCheck = Callable[[web.Application], Awaitable[str | None]]
@@ -22,3 +23,4 @@ SCHEMAS = web.AppKey("schemas", SchemaRegistry)
 READINESS = web.AppKey("readiness", list[ReadinessCheck])
 CATALOGUE = web.AppKey("catalogue", Catalogue)
 KEYS = web.AppKey("keys", KeyCache)
+CANDIDATE_STATES = web.AppKey("candidate_states", StateCache)

@@ -10,7 +10,7 @@ from .. import recruitment
 from ..errors import FieldError, ValidationFailed
 from ..http import caller, json_response, read_json, requires
 from ..jsontext import rfc3339
-from ..state import CATALOGUE, CONFIG, POOL
+from ..state import CANDIDATE_STATES, CATALOGUE, CONFIG, POOL
 from ..store import candidates as store
 from .campaigns import campaign_id
 
@@ -49,16 +49,18 @@ async def put_candidate(request: web.Request) -> web.Response:
                 for c in unknown])
         row, created = await store.upsert(conn, who.org_id, campaign["id"], candidate_ref,
                                           display_name=body.get("display_name"), components=body.get("components"))
-        await recruitment.attempt(conn, who, request.app[CATALOGUE], request.app[CONFIG].base_url, campaign["id"],
-                                  candidate_ref, recruitment.CandidateSaved(created, body))
+        loaded = await recruitment.load(conn, who, campaign["id"], candidate_ref)
+        await recruitment.attempt(conn, who, request.app[CATALOGUE], request.app[CONFIG].base_url, loaded,
+                                  recruitment.CandidateSaved(created, body))
+    request.app[CANDIDATE_STATES].forget((who.org_id, campaign["id"], candidate_ref))
     return json_response(candidate_json(row), status=201 if created else 200)
 
 
 async def change(request: web.Request, candidate_ref: str, change: recruitment.Change) -> recruitment.Saved:
     async with request.app[POOL].acquire() as conn:
         return await recruitment.change_candidate(conn, caller(request), request.app[CATALOGUE],
-                                                  request.app[CONFIG].base_url, campaign_id(request), candidate_ref,
-                                                  change)
+                                                  request.app[CANDIDATE_STATES], request.app[CONFIG].base_url,
+                                                  campaign_id(request), candidate_ref, change)
 
 
 @routes.put(BASE + "/scorecards/{station_id}/{panellist_ref}")
@@ -67,11 +69,12 @@ async def put_scorecard(request: web.Request) -> web.Response:
     body = await read_json(request, "scorecard-put")
     candidate_ref, station_id = ref(request, "candidate_ref"), ref(request, "station_id")
     panellist_ref = ref(request, "panellist_ref")
-    saved = await change(request, candidate_ref, recruitment.ScorecardPut(station_id, panellist_ref, body))
+    card = recruitment.ScorecardPut(station_id, panellist_ref, body)
+    saved = await change(request, candidate_ref, card)
     return json_response({"candidate_ref": candidate_ref, "station_id": station_id, "panellist_ref": panellist_ref,
                           "marks": body["marks"], "evidence": body.get("evidence", {}),
                           "comment": body.get("comment"), "result_status": saved.result.status},
-                         status=200 if saved.loaded.replaced else 201)
+                         status=200 if card.replaces(saved.loaded) else 201)
 
 
 @routes.post(BASE + "/moderations")

@@ -22,9 +22,12 @@ def entry(caller: Caller, action: str, object_type: str, object_id: str | uuid.U
             before, after, request_id)
 
 
-def insert_from(source: str, first: int) -> str:
-    """SQL inserting one audit row per row of `source`, from parameters $first.. in entry() order."""
-    values = ", ".join(f"${first + i}::{t}" for i, t in enumerate(TYPES))
+def insert_from(source: str, first: int, expressions: dict[str, str] | None = None) -> str:
+    """SQL inserting one audit row per row of `source`, from parameters $first.. in entry() order, except the
+    columns given SQL `expressions` (which may use their parameter themselves)."""
+    columns = [c.strip() for c in COLUMNS.split(",")]
+    values = ", ".join((expressions or {}).get(c, f"${first + i}::{t}")
+                       for i, (c, t) in enumerate(zip(columns, TYPES, strict=True)))
     return f"INSERT INTO audit_events ({COLUMNS}) SELECT {values} FROM {source}"  # noqa: S608 - constants only
 
 

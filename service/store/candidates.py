@@ -18,7 +18,7 @@ from . import audit, outbox
 
 # Everything a recomputation reads about one candidate, in one statement (so one snapshot): the campaign
 # it pins, its own row with the revision, every scorecard and moderation, the stored result's status and
-# digest, and the whole scorecard of ($4 station, $5 panellist) when there is one (what a PUT replaces).
+# digest.
 STATE = (
     "SELECT k.id AS campaign_id, k.reference, k.rubric_id, k.rubric_version, k.rubric_hash, k.status,"
     " c.id, c.candidate_ref, c.components, c.revision,"
@@ -26,8 +26,6 @@ STATE = (
     "   FROM scorecards s WHERE s.candidate_id = c.id) AS scorecards,"
     " (SELECT coalesce(json_agg(json_build_array(m.station_id, m.criterion_id, m.mark, m.reason, m.moderator_ref,"
     "   m.created_at)), '[]') FROM moderations m WHERE m.candidate_id = c.id) AS moderations,"
-    " (SELECT row_to_json(p) FROM (SELECT marks, evidence, comment, submitted_at FROM scorecards"
-    "   WHERE candidate_id = c.id AND station_id = $4 AND panellist_ref = $5) AS p) AS replaced,"
     " r.status AS result_status, r.digest"
     " FROM campaigns k JOIN candidates c ON c.campaign_id = k.id LEFT JOIN candidate_results r ON r.candidate_id = c.id"
     " WHERE k.org_id = $1 AND k.id = $2 AND c.candidate_ref = $3")
@@ -39,15 +37,17 @@ LOCK = (
 # The guarded write. $1 org, $2 campaign, $3 candidate, $4 the revision read; $5-$14 the audit row
 # (audit.entry order); $15-$18 the result's status, appointable, digest and standing (status null: the
 # result did not change, nothing is written); $19/$20 the events (parallel arrays of types and bodies);
-# from $21 the parameters of the change itself, a CTE named `change` that writes one row per row of
+# from $21 the parameters of the change itself: a CTE `previous` (the row it replaces, as JSON, if the
+# audit row's `before` is to come from the database) and a CTE `change` that writes one row per row of
 # `guard` (the candidate, when the guard holds).
 WRITE = (  # assembled from constants only
     "WITH open AS (SELECT id FROM campaigns WHERE id = $2::uuid AND org_id = $1::uuid AND status = 'open'"  # noqa: S608
     "  FOR KEY SHARE),"
     " guard AS (UPDATE candidates SET revision = revision + 1"
     "  WHERE id = $3::uuid AND revision = $4::bigint AND campaign_id = (SELECT id FROM open) RETURNING id),"
-    " change AS ({change}),"
-    " audited AS (" + audit.insert_from("guard", 5) + " RETURNING 1),"
+    " previous AS ({previous}), change AS ({change}),"
+    " audited AS (" + audit.insert_from("guard", 5, {"before": "coalesce((SELECT row FROM previous), $12::jsonb)"})
+    + " RETURNING 1),"
     " result AS (INSERT INTO candidate_results (candidate_id, org_id, campaign_id, status, appointable, digest,"
     "  standing) SELECT id, $1::uuid, $2::uuid, $15::text, $16::boolean, $17::text, $18::jsonb"
     "  FROM guard WHERE $15::text IS NOT NULL"
@@ -60,21 +60,26 @@ WRITE = (  # assembled from constants only
     "  (SELECT count(*) FROM change) + (SELECT count(*) FROM audited) + (SELECT count(*) FROM result)"
     "  + (SELECT count(*) FROM notified) AS rows")
 
+_NO_PREVIOUS = "SELECT NULL::jsonb AS row WHERE false"
 _CHANGES = {
     # Re-marking the candidate's result alone (its own row was changed by the caller's transaction).
-    "none": "SELECT 1 FROM guard",
+    "none": (_NO_PREVIOUS, "SELECT 1 FROM guard"),
     "scorecard": (  # $21 station, $22 panellist, $23 marks, $24 evidence, $25 comment
+        "SELECT row_to_json(p)::jsonb AS row FROM (SELECT marks, evidence, comment, submitted_at FROM scorecards"
+        " WHERE candidate_id = $3::uuid AND station_id = $21::text AND panellist_ref = $22::text) AS p",
         "INSERT INTO scorecards (org_id, campaign_id, candidate_id, station_id, panellist_ref, marks, evidence,"
         " comment) SELECT $1::uuid, $2::uuid, id, $21::text, $22::text, $23::jsonb, $24::jsonb, $25::text FROM guard"
         " ON CONFLICT (candidate_id, station_id, panellist_ref) DO UPDATE SET marks = EXCLUDED.marks,"
         " evidence = EXCLUDED.evidence, comment = EXCLUDED.comment, submitted_at = now() RETURNING 1"),
     "moderation": (  # $21 station, $22 criterion, $23 mark, $24 reason, $25 moderator
+        _NO_PREVIOUS,
         "INSERT INTO moderations (org_id, campaign_id, candidate_id, station_id, criterion_id, mark, reason,"
         " moderator_ref) SELECT $1::uuid, $2::uuid, id, $21::text, $22::text, $23::integer, $24::text, $25::text"
         " FROM guard ON CONFLICT (candidate_id, station_id, criterion_id) DO UPDATE SET mark = EXCLUDED.mark,"
         " reason = EXCLUDED.reason, moderator_ref = EXCLUDED.moderator_ref, created_at = now() RETURNING 1"),
 }
-_WRITES = {kind: WRITE.replace("{change}", sql) for kind, sql in _CHANGES.items()}
+_WRITES = {kind: WRITE.replace("{previous}", previous).replace("{change}", change)
+           for kind, (previous, change) in _CHANGES.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,11 +88,10 @@ class Written:
     written: bool  # the revision still held, and everything was written
 
 
-async def state(conn: asyncpg.Connection, org_id: uuid.UUID, campaign_id: uuid.UUID, ref: str,
-                scorecard: tuple[str, str] | None = None) -> asyncpg.Record | None:
+async def state(conn: asyncpg.Connection, org_id: uuid.UUID, campaign_id: uuid.UUID, ref: str
+                ) -> asyncpg.Record | None:
     """The candidate's state (see STATE), or None when the campaign or the candidate is not the org's."""
-    station_id, panellist_ref = scorecard or (None, None)
-    return await conn.fetchrow(STATE, org_id, campaign_id, ref, station_id, panellist_ref)
+    return await conn.fetchrow(STATE, org_id, campaign_id, ref)
 
 
 async def lock(conn: asyncpg.Connection, org_id: uuid.UUID, campaign_id: uuid.UUID, ref: str) -> int | None:

@@ -11,6 +11,8 @@ import asyncpg
 import pytest
 
 from service import recruitment
+from service.app import create_app
+from service.auth import Caller
 from service.store import candidates
 from tests.api.recruitment_support import full_marks, new_campaign, st3
 from tests.support.api import Api
@@ -79,3 +81,22 @@ async def test_concurrent_writers_of_one_candidate_are_all_kept(api: Api, conn, 
     assert audited == len(cards)
     revision = await conn.fetchval("SELECT revision FROM candidates WHERE candidate_ref = 'A-1'")
     assert revision == len(cards) + 1  # one bump per scorecard and one for the candidate's creation
+
+
+async def test_a_state_kept_by_one_process_is_not_written_from_once_another_changed_it(
+        api: Api, conn, config, aiohttp_client, make_token) -> None:
+    """Two web processes on one database: each keeps the states it wrote; the guard makes a kept state
+    that another process has since changed be read again, so the stored standing counts every scorecard."""
+    rubric, campaign, org_id, base = await setup(api, conn)
+    code = await conn.fetchval("SELECT code FROM organisations WHERE id = $1", org_id)
+    org = Caller(org_id=org_id, org_code=code, key_id=None, scopes=frozenset())
+    other = Api(await aiohttp_client(create_app(config)), await make_token(org=org))
+    station = rubric["stations"][0]["id"]
+    for who, panellist, mark in ((api, "p1", 2), (other, "p2", 3), (api, "p3", 4), (other, "p1", 5)):
+        assert (await who.put(f"{base}/scorecards/{station}/{panellist}",
+                              {"marks": full_marks(rubric, station, mark)})).status in (200, 201)
+    result = (await api.get(base + "/result")).json
+    assert result["raw_total"] == (5 + 3 + 4) * len(full_marks(rubric, station, 0))
+    [ranked] = (await other.get(f"/v1/campaigns/{campaign['id']}/ranking")).json["items"]
+    assert ranked["raw_total"] == result["raw_total"]
+    assert ranked["station_scores"] == {s["station_id"]: s["score"] for s in result["stations"]}
