@@ -8,7 +8,7 @@ moderation per (station, criterion), and the external components.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -17,6 +17,7 @@ from statistics import median
 from typing import Any
 
 Number = int | float | Fraction
+ONE = Fraction(1)
 
 
 def exact(value: Number | str) -> Fraction:
@@ -73,6 +74,15 @@ class PanelRubric:
 
     def station(self, station_id: str) -> Station | None:
         return next((s for s in self.stations if s.id == station_id), None)
+
+    @cached_property
+    def max_score(self) -> Fraction:
+        return sum(self.station_max.values(), Fraction(0))
+
+    @cached_property
+    def spread_threshold(self) -> int:
+        """The disagreement threshold for integer marks: a spread reaches it exactly when it reaches this."""
+        return math.ceil(self.threshold)
 
     @cached_property
     def station_max(self) -> dict[str, Fraction]:
@@ -162,9 +172,21 @@ def aggregate(marks: Sequence[int], how: str) -> Fraction | None:
     return Fraction(sum(marks), len(marks))
 
 
-def flagged(marks: Sequence[int], threshold: Fraction, moderated: bool) -> bool:
-    # Marks are integers, so their spread reaches the threshold exactly when it reaches its ceiling.
-    return bool(marks) and not moderated and max(marks) - min(marks) >= math.ceil(threshold)
+def flagged(marks: Sequence[int], threshold: Fraction | int, moderated: bool) -> bool:
+    return bool(marks) and not moderated and max(marks) - min(marks) >= threshold
+
+
+def weighted_sum(pairs: Iterable[tuple[Fraction, Fraction]]) -> Fraction:
+    """Σ w × a, exactly: summed in integers, one Fraction built at the end (the same value as Fraction sums)."""
+    num, den = 0, 1
+    for w, a in pairs:
+        n, d = w.numerator * a.numerator, w.denominator * a.denominator
+        num, den = num * d + n * den, den * d
+    return Fraction(num, den)
+
+
+def exact_sum(values: Iterable[Fraction]) -> Fraction:
+    return weighted_sum((ONE, v) for v in values)
 
 
 def score_candidate(rubric: PanelRubric, data: CandidateInput) -> Result:
@@ -187,20 +209,20 @@ def score_candidate(rubric: PanelRubric, data: CandidateInput) -> Result:
             criteria.append(CriterionResult(
                 criterion_id=cid, weight=rubric.weights[cid], marks=marks,
                 aggregate=moderation.mark if moderation else aggregate(values, rubric.aggregation),
-                flagged=flagged(values, rubric.threshold, moderation is not None),
+                flagged=flagged(values, rubric.spread_threshold, moderation is not None),
                 moderated=moderation is not None, moderation=moderation))
         complete = all(c.aggregate is not None for c in criteria)
         stations.append(StationResult(
             station_id=station.id,
-            score=sum((c.weight * c.aggregate for c in criteria), Fraction(0)) if complete else None,  # type: ignore[operator]
+            score=weighted_sum((c.weight, c.aggregate) for c in criteria) if complete else None,  # type: ignore[misc]
             max=rubric.station_max[station.id],
             scorecards=len(cards), required=station.panellists, criteria=tuple(criteria)))
         if len(cards) < station.panellists:
             reasons.append(Reason("missing_scorecards",
                                   f"station {station.id} has {len(cards)} of {station.panellists} scorecards"))
 
-    max_score = sum((s.max for s in stations), Fraction(0))
-    score = None if any(s.score is None for s in stations) else sum((s.score for s in stations), Fraction(0))  # type: ignore[misc]
+    max_score = rubric.max_score
+    score = None if any(s.score is None for s in stations) else exact_sum(s.score for s in stations)  # type: ignore[misc]
     percent = None if score is None else 100 * score / max_score
     raw_total, raw_max = sum(individual), len(individual) * rubric.scale_max
     missing_components = [c for c in rubric.components if data.components.get(c) is None]
