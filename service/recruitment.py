@@ -30,7 +30,7 @@ from .domain.recruitment import (
 )
 from .errors import Conflict, FieldError, NotFound, ValidationFailed
 from .events import envelopes
-from .jsontext import dumps
+from .jsontext import dumps_bytes
 from .store import audit, campaigns
 from .store import candidates as store
 
@@ -340,7 +340,7 @@ async def attempt(conn: asyncpg.Connection, who: Caller, catalogue: Catalogue, b
     version, rubric = await pinned(catalogue, conn, loaded.campaign)
     change.check(rubric, version)
     result = score_candidate(rubric, change.scoring_input(loaded))
-    digest = hashlib.sha256(dumps(render(result, version.pin)).encode()).hexdigest()
+    digest = hashlib.sha256(dumps_bytes(render(result, version.pin))).hexdigest()
     changed = digest != loaded.digest
     events = result_events(loaded, result, base_url) if changed else []
     written = await store.write(

@@ -73,7 +73,11 @@ class PanelRubric:
         )
 
     def station(self, station_id: str) -> Station | None:
-        return next((s for s in self.stations if s.id == station_id), None)
+        return self._stations_by_id.get(station_id)
+
+    @cached_property
+    def _stations_by_id(self) -> dict[str, Station]:
+        return {s.id: s for s in self.stations}
 
     @cached_property
     def max_score(self) -> Fraction:
