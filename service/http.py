@@ -55,14 +55,25 @@ async def read_json(request: web.Request, schema: str | None = None) -> Any:
     return parse_json(raw, request.app[SCHEMAS].errors if schema else None, schema)
 
 
+class _NotJsonNumber(ValueError):
+    pass
+
+
+def _not_json(constant: str) -> None:
+    # NaN and Infinity are not JSON; a NaN would slip past every minimum/maximum in the schemas.
+    raise _NotJsonNumber(f"{constant} is not a JSON number")
+
+
 def parse_json(raw: bytes, check: Callable[[str, Any], list[FieldError]] | None = None,
                schema: str | None = None) -> Any:
     if not raw:
         raise BadRequest("The request body is empty; a JSON document is expected")
     try:
-        data = json.loads(raw)
+        data = json.loads(raw, parse_constant=_not_json)
     except UnicodeDecodeError:
         raise BadRequest("The request body is not UTF-8") from None
+    except _NotJsonNumber as exc:
+        raise BadRequest(f"The body is not valid JSON: {exc}") from None
     except json.JSONDecodeError as exc:
         raise BadRequest(f"The body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     except RecursionError:

@@ -27,7 +27,8 @@ async def campaign_by_reference(conn: asyncpg.Connection, org_id: uuid.UUID, ref
 
 async def campaign(conn: asyncpg.Connection | asyncpg.Pool, org_id: uuid.UUID, campaign_id: uuid.UUID, *,
                    lock: str = "") -> asyncpg.Record | None:
-    suffix = {"": "", "share": " FOR KEY SHARE", "update": " FOR UPDATE"}[lock]
+    # FOR SHARE (not KEY SHARE): it conflicts with any update, so no change of status can slip under it.
+    suffix = {"": "", "share": " FOR SHARE", "update": " FOR UPDATE"}[lock]
     return await conn.fetchrow(CAMPAIGN + " WHERE org_id = $1 AND id = $2" + suffix, org_id, campaign_id)
 
 

@@ -32,7 +32,7 @@ STATE = (
 
 LOCK = (
     "SELECT c.revision FROM campaigns k JOIN candidates c ON c.campaign_id = k.id"
-    " WHERE k.org_id = $1 AND k.id = $2 AND c.candidate_ref = $3 FOR KEY SHARE OF k FOR UPDATE OF c")
+    " WHERE k.org_id = $1 AND k.id = $2 AND c.candidate_ref = $3 FOR SHARE OF k FOR UPDATE OF c")
 
 # The guarded write. $1 org, $2 campaign, $3 candidate, $4 the revision read; $5-$14 the audit row
 # (audit.entry order); $15-$18 the result's status, appointable, digest and standing (status null: the
@@ -41,8 +41,10 @@ LOCK = (
 # audit row's `before` is to come from the database) and a CTE `change` that writes one row per row of
 # `guard` (the candidate, when the guard holds).
 WRITE = (  # assembled from constants only
+    # FOR SHARE waits for any transaction changing the campaign and then re-checks `status`, so a
+    # finalisation can't commit between this check and this statement's commit.
     "WITH open AS (SELECT id FROM campaigns WHERE id = $2::uuid AND org_id = $1::uuid AND status = 'open'"  # noqa: S608
-    "  FOR KEY SHARE),"
+    "  FOR SHARE),"
     " guard AS (UPDATE candidates SET revision = revision + 1"
     "  WHERE id = $3::uuid AND revision = $4::bigint AND campaign_id = (SELECT id FROM open) RETURNING id),"
     " previous AS ({previous}), change AS ({change}),"
@@ -95,7 +97,7 @@ async def state(conn: asyncpg.Connection, org_id: uuid.UUID, campaign_id: uuid.U
 
 
 async def lock(conn: asyncpg.Connection, org_id: uuid.UUID, campaign_id: uuid.UUID, ref: str) -> int | None:
-    """Lock the candidate for the caller's transaction (and key-share its campaign); its revision, or None."""
+    """Lock the candidate for the caller's transaction (and share-lock its campaign); its revision, or None."""
     return await conn.fetchval(LOCK, org_id, campaign_id, ref)
 
 

@@ -100,3 +100,27 @@ async def test_a_state_kept_by_one_process_is_not_written_from_once_another_chan
     [ranked] = (await other.get(f"/v1/campaigns/{campaign['id']}/ranking")).json["items"]
     assert ranked["raw_total"] == result["raw_total"]
     assert ranked["station_scores"] == {s["station_id"]: s["score"] for s in result["stations"]}
+
+
+async def test_a_scorecard_waits_for_any_change_of_its_campaign_and_sees_it(api: Api, conn, database_url) -> None:
+    """Not only finalise's own lock: whatever transaction changes the campaign row, a scorecard write
+    waits for it and then finds the campaign finalised (409, nothing stored)."""
+    rubric, campaign, _, base = await setup(api, conn)
+    station = rubric["stations"][0]["id"]
+    other = await asyncpg.connect(database_url)
+    try:
+        finalising = other.transaction()
+        await finalising.start()
+        await other.execute("UPDATE campaigns SET status = 'finalised', finalised_at = now() WHERE id = $1",
+                            uuid.UUID(campaign["id"]))
+        put = asyncio.ensure_future(api.put(f"{base}/scorecards/{station}/p1",
+                                            {"marks": full_marks(rubric, station, 3)}))
+        await asyncio.sleep(0.5)
+        assert not put.done()  # waiting on the campaign row
+        before = await snapshot(conn)
+        await finalising.commit()
+        reply = await put
+    finally:
+        await other.close()
+    assert reply.status == 409
+    assert await snapshot(conn) == before

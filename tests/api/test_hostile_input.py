@@ -105,3 +105,15 @@ async def test_idempotent_replay_keeps_the_location(api: Api) -> None:
     assert first.status == again.status == 201
     assert again.headers["Idempotent-Replayed"] == "true"
     assert again.headers["Location"] == first.headers["Location"] == f"/v1/campaigns/{first.json['id']}"
+
+
+async def test_nan_and_infinity_are_not_json(api: Api, conn) -> None:
+    """Python's parser takes them; a NaN would pass every minimum/maximum and be stored as null."""
+    campaign = await new_campaign(api, "AAC-9", "consultant-aac")
+    base = f"/v1/campaigns/{campaign['id']}/candidates/C-1"
+    for constant in ("NaN", "Infinity", "-Infinity"):
+        reply = await api.put(base, data=f'{{"components": {{"shortlisting": {constant}}}}}',
+                              headers={"Content-Type": "application/json"})
+        assert reply.status == 400
+        assert reply.json["detail"] == f"The body is not valid JSON: {constant} is not a JSON number"
+    assert await conn.fetchval("SELECT count(*) FROM candidates") == 0
