@@ -19,6 +19,9 @@ from .store import orgs
 
 CHANNEL = "api_keys_changed"  # see migrations/0006_api_key_changes.sql
 MAX_ENTRIES = 10_000
+# A listener connection that dies silently (no FIN) is noticed within two of these, and everything kept
+# is forgotten then: the longest a revoked key can still pass if its notification was lost that way.
+HEARTBEAT = 3.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +69,7 @@ class KeyCache:
     async def follow(self, dsn: str) -> None:
         """Hold the LISTEN connection until cancelled (keys are cached only while it is up)."""
         try:
-            await listen_forever(dsn, CHANNEL, self.forget, on_up=self._up, on_down=self._down, name="mlcf-keys")
+            await listen_forever(dsn, CHANNEL, self.forget, on_up=self._up, on_down=self._down, name="mlcf-keys",
+                                 heartbeat=HEARTBEAT)
         finally:
             self._down()

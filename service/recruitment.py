@@ -313,15 +313,16 @@ async def change_candidate(conn: asyncpg.Connection, who: Caller, catalogue: Cat
     key = (who.org_id, campaign_id, ref)
     loaded = states.get(key)
     for _ in range(OPTIMISTIC_ATTEMPTS):
-        saved = await attempt(conn, who, catalogue, base_url, loaded or await load(conn, who, campaign_id, ref),
-                              change)
+        saved = await attempt(conn, who, catalogue, base_url,
+                              loaded or await load(conn, who, campaign_id, ref, writing=True), change)
         if saved is not None:
             states.after(key, change, saved)
             return saved
         loaded = None
     async with conn.transaction():
         await store.lock(conn, who.org_id, campaign_id, ref)
-        saved = await attempt(conn, who, catalogue, base_url, await load(conn, who, campaign_id, ref), change)
+        saved = await attempt(conn, who, catalogue, base_url, await load(conn, who, campaign_id, ref, writing=True),
+                              change)
     if saved is None:
         raise RuntimeError("a candidate locked by this transaction changed under it")
     states.after(key, change, saved)
@@ -340,25 +341,31 @@ async def attempt(conn: asyncpg.Connection, who: Caller, catalogue: Catalogue, b
     version, rubric = await pinned(catalogue, conn, loaded.campaign)
     change.check(rubric, version)
     result = score_candidate(rubric, change.scoring_input(loaded))
-    digest = hashlib.sha256(dumps_bytes(render(result, version.pin))).hexdigest()
+    standing = standing_of(result, rubric)
+    digest = result_digest(render(result, version.pin), standing)
     changed = digest != loaded.digest
     events = result_events(loaded, result, base_url) if changed else []
     written = await store.write(
         conn, change.kind, org_id=who.org_id, campaign_id=loaded.campaign["id"], candidate_id=loaded.candidate_id,
         revision=loaded.revision, audit_entry=change.audit(who, loaded, rubric, version),
-        result=(result.status, result.appointable, digest, standing_of(result, rubric)) if changed else None,
+        result=(result.status, result.appointable, digest, standing) if changed else None,
         events=envelopes(events), change=change.parameters())
     if not written.open:
         raise Conflict(FINALISED)
     return Saved(loaded, result, digest) if written.written else None
 
 
-async def load(conn: asyncpg.Connection, who: Caller, campaign_id: uuid.UUID, ref: str) -> Loaded:
-    """The candidate's state; 404 when the campaign or the candidate is not there."""
+async def load(conn: asyncpg.Connection, who: Caller, campaign_id: uuid.UUID, ref: str, *,
+               writing: bool = False) -> Loaded:
+    """The candidate's state; 404 when the campaign or the candidate is not there (409 first, when
+    `writing` into a finalised campaign)."""
     row = await store.state(conn, who.org_id, campaign_id, ref)
     if row is None:
-        if await campaigns.campaign(conn, who.org_id, campaign_id) is None:
+        campaign = await campaigns.campaign(conn, who.org_id, campaign_id)
+        if campaign is None:
             raise NotFound("No such campaign")
+        if writing and campaign["status"] != "open":
+            raise Conflict(FINALISED)
         raise NotFound(f"No candidate {ref!r} in this campaign; create it with PUT /v1/campaigns/{{campaign_id}}"
                        "/candidates/{candidate_ref}")
     return Loaded.from_row(row)
@@ -370,6 +377,12 @@ async def current_result(conn: asyncpg.Connection, who: Caller, catalogue: Catal
     loaded = await load(conn, who, campaign_id, ref)
     version, rubric = await pinned(catalogue, conn, loaded.campaign)
     return render(score_candidate(rubric, loaded.scoring_input()), version.pin)
+
+
+def result_digest(rendered: dict[str, Any], standing: dict[str, Any]) -> str:
+    """What tells whether a change changed the result: the result as rendered, and the exact values the
+    ranking sorts on (a composite can move beyond the 4 decimal places it is rendered with)."""
+    return hashlib.sha256(dumps_bytes(rendered) + b"\n" + dumps_bytes(standing["exact"])).hexdigest()
 
 
 def result_events(loaded: Loaded, result: Result, base_url: str) -> list[tuple[str, dict[str, Any]]]:

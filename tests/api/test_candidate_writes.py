@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from fractions import Fraction
 from typing import Any
 
 import asyncpg
@@ -124,3 +125,19 @@ async def test_a_scorecard_waits_for_any_change_of_its_campaign_and_sees_it(api:
         await other.close()
     assert reply.status == 409
     assert await snapshot(conn) == before
+
+
+async def test_the_ranking_follows_a_composite_change_too_small_to_show(api: Api, conn) -> None:
+    """The rendered composite has 4 decimal places; the ranking sorts (and breaks ties) on the exact one."""
+    campaign = await new_campaign(api, "AAC-2", "consultant-aac")
+    aac = (await api.get("/v1/rubrics/consultant-aac")).json
+    base = f"/v1/campaigns/{campaign['id']}/candidates/C-1"
+    assert (await api.put(base, {"components": {"shortlisting": 80}})).status == 201
+    for station in aac["stations"]:
+        for p in range(station["panellists"]):
+            await api.put(f"{base}/scorecards/{station['id']}/m{p}", {"marks": full_marks(aac, station["id"], 4)})
+    shown = (await api.get(base + "/result")).json["composite"]
+    assert (await api.put(base, {"components": {"shortlisting": 80.00001}})).status == 200
+    assert (await api.get(base + "/result")).json["composite"] == shown
+    standing = await conn.fetchval("SELECT standing FROM candidate_results")
+    assert Fraction(standing["exact"]["composite"]) == Fraction(4, 5) * 80 + Fraction(1, 5) * Fraction("80.00001")

@@ -129,6 +129,8 @@ async def test_finalised_campaign_refuses_changes_and_stores_nothing(api: Api, c
                                                         "mark": 3, "reason": "r", "moderator_ref": "chair"})
     assert moderation.status == 409
     assert (await api.put(f"/v1/campaigns/{campaign['id']}/candidates/B-2", {})).status == 409
+    never_created = f"/v1/campaigns/{campaign['id']}/candidates/B-2/scorecards/{station}/p1"
+    assert (await api.put(never_created, {"marks": full_marks(rubric, station, 3)})).status == 409
     assert (await api.post(f"/v1/campaigns/{campaign['id']}/finalise")).status == 409
     assert await count_rows(conn) == before
 
