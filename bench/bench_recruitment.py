@@ -117,21 +117,22 @@ async def run() -> dict[str, Any]:
                     assert r.status == 201
             stations = st3["stations"]
             rng = random.Random(1)
-            bodies = [{"marks": {c: rng.randint(2, 5) for c in stations[(i // CANDIDATES) % 4]["criteria"]}}
-                      for i in range(TOTAL)]
+            # A fresh set of marks for each round: later rounds re-mark (replace) earlier rounds' scorecards.
+            bodies = [{"marks": {c: rng.randint(2, 5) for c in stations[(i % TOTAL // CANDIDATES) % 4]["criteria"]}}
+                      for i in range(TOTAL * ROUNDS)]
+            offset = 0  # of the current round in `bodies`
 
             async def put_scorecard(client: aiohttp.ClientSession, i: int) -> int:
-                # Consecutive requests go to different candidates, as panels working in parallel would; later
-                # rounds replace the scorecards of earlier ones.
+                # Consecutive requests go to different candidates, as panels working in parallel would.
                 station = stations[(i // CANDIDATES) % 4]["id"]
                 url_ = (f"{base}/v1/campaigns/{campaign['id']}/candidates/C{i % CANDIDATES}/scorecards/"
                         f"{station}/p{(i // (4 * CANDIDATES)) % 3}")
-                async with client.put(url_, json=bodies[i], headers=headers) as r:
+                async with client.put(url_, json=bodies[offset + i], headers=headers) as r:
                     await r.read()
                     return r.status
 
             async def put_bare(client: aiohttp.ClientSession, i: int) -> int:
-                async with client.put(f"{bare}/bare/{i}/x", json=bodies[i]) as r:
+                async with client.put(f"{bare}/bare/{i}/x", json=bodies[offset + i]) as r:
                     await r.read()
                     return r.status
 
@@ -139,7 +140,8 @@ async def run() -> dict[str, Any]:
             # shows in both; the ratio reported is the median of the rounds'.
             rounds = []
             cpu, db_cpu, done, bare_cpu, bare_db_cpu, bare_done = 0.0, 0.0, 0, 0.0, 0.0, 0
-            for _ in range(ROUNDS):
+            for n in range(ROUNDS):
+                offset = n * TOTAL
                 cpu_before, db_before = cpu_seconds(bare_proc.pid), postgres_cpu_seconds()
                 bare_round = await load(put_bare, total=TOTAL, concurrency=CONCURRENCY)
                 bare_cpu += cpu_seconds(bare_proc.pid) - cpu_before
@@ -150,6 +152,8 @@ async def run() -> dict[str, Any]:
                 cpu += cpu_seconds(proc.pid) - cpu_before
                 db_cpu += postgres_cpu_seconds() - db_before
                 done += put_round["requests"]
+                if put_round["errors"] or bare_round["errors"]:
+                    raise RuntimeError(f"requests failed: {put_round['errors']} PUTs, {bare_round['errors']} bare")
                 rounds.append({"scorecard_put": put_round, "bare_put": bare_round,
                                "ratio": round(put_round["per_second"] / bare_round["per_second"], 3)})
             out["rounds"] = rounds
