@@ -1,5 +1,5 @@
-"""Recruitment use cases: changes to a candidate (stored with their audit row, recomputed result and events),
-and what the ranking reads."""
+"""Recruitment use cases: writing a change to a candidate (with its audit row, recomputed standing and
+events; the changes themselves are in candidate_changes.py), a candidate's result, and the ranking."""
 
 from __future__ import annotations
 
@@ -8,30 +8,27 @@ import uuid
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from fractions import Fraction
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import quote
 
 import asyncpg
 
 from .auth import Caller
+from .candidate_changes import Change, Loaded
 from .catalogue import Catalogue, RubricVersion
 from .domain import ranking
 from .domain.recruitment import (
-    CandidateInput,
-    Moderation,
     PanelRubric,
     Result,
-    Scorecard,
-    aggregate,
     number,
     render,
     round4,
     score_candidate,
 )
-from .errors import Conflict, FieldError, NotFound, ValidationFailed
+from .errors import Conflict, NotFound
 from .events import envelopes
 from .jsontext import dumps_bytes
-from .store import audit, campaigns
+from .store import campaigns
 from .store import candidates as store
 
 FINALISED = "The campaign is finalised; its scorecards, moderations and candidates can't change"
@@ -87,173 +84,7 @@ def _fraction(text: str | None) -> Fraction | None:
     return None if text is None else Fraction(text)
 
 
-# --- changes to a candidate -------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Loaded:
-    """A candidate's state as read in one snapshot (store.candidates.STATE)."""
-
-    campaign: dict[str, Any]
-    candidate_id: uuid.UUID
-    candidate_ref: str
-    components: dict[str, Any]
-    revision: int
-    scorecards: list[Scorecard]
-    moderations: dict[tuple[str, str], dict[str, Any]]  # (station, criterion) -> the stored moderation
-    result_status: str | None
-    digest: str | None
-
-    @classmethod
-    def from_row(cls, row: asyncpg.Record) -> Loaded:
-        campaign = {"id": row["campaign_id"], "reference": row["reference"], "rubric_id": row["rubric_id"],
-                    "rubric_version": row["rubric_version"], "rubric_hash": row["rubric_hash"],
-                    "status": row["status"]}
-        mods = {(s, c): {"mark": mark, "reason": reason, "moderator_ref": who, "created_at": at}
-                for s, c, mark, reason, who, at in row["moderations"]}
-        return cls(campaign, row["id"], row["candidate_ref"], row["components"], row["revision"],
-                   [Scorecard(s, p, marks) for s, p, marks in row["scorecards"]], mods,
-                   row["result_status"], row["digest"])
-
-    def scoring_input(self, scorecards: list[Scorecard] | None = None,
-                      moderations: dict[tuple[str, str], dict[str, Any]] | None = None) -> CandidateInput:
-        mods = self.moderations if moderations is None else moderations
-        return CandidateInput(self.candidate_ref, self.scorecards if scorecards is None else scorecards,
-                              [Moderation(s, c, Fraction(m["mark"]), m["reason"], m["moderator_ref"])
-                               for (s, c), m in mods.items()], self.components)
-
-
-class Change(Protocol):
-    """One change to a candidate: its check against the rubric, its effect on the scoring input, its audit
-    row, how it is stored (a `kind` of store.candidates.write with its parameters) and the state it leaves."""
-
-    kind: str
-
-    def check(self, rubric: PanelRubric, version: RubricVersion) -> None: ...
-    def scoring_input(self, loaded: Loaded) -> CandidateInput: ...
-    def audit(self, who: Caller, loaded: Loaded, rubric: PanelRubric, version: RubricVersion) -> tuple[Any, ...]: ...
-    def parameters(self) -> tuple[Any, ...]: ...
-    def scorecards_after(self, loaded: Loaded) -> list[Scorecard] | None:
-        """The scorecards once written, when that is all it changes (else the state must be read again)."""
-
-
-@dataclass(frozen=True)
-class ScorecardPut:
-    station_id: str
-    panellist_ref: str
-    body: dict[str, Any]
-    kind: str = "scorecard"
-
-    @property
-    def scorecard_key(self) -> tuple[str, str]:
-        return self.station_id, self.panellist_ref
-
-    def replaces(self, loaded: Loaded) -> bool:
-        return any((c.station_id, c.panellist_ref) == self.scorecard_key for c in loaded.scorecards)
-
-    def check(self, rubric: PanelRubric, version: RubricVersion) -> None:
-        station = rubric.station(self.station_id)
-        if station is None:
-            raise ValidationFailed(f"Station {self.station_id!r} is not in rubric {version.id}", errors=[FieldError(
-                f"is not a station of {version.id} (stations: {', '.join(s.id for s in rubric.stations)})",
-                parameter="station_id")])
-        criteria, marks, low, high = station.criteria, self.body["marks"], rubric.scale_min, rubric.scale_max
-        errors = [FieldError("is required: every criterion of the station must be marked", pointer=f"/marks/{c}")
-                  for c in criteria if c not in marks]
-        errors += [FieldError(f"is not a criterion of this station (criteria: {', '.join(criteria)})",
-                              pointer=f"/marks/{c}") for c in marks if c not in criteria]
-        errors += [FieldError(f"must be from {low} to {high} (got {m})", pointer=f"/marks/{c}")
-                   for c, m in marks.items() if c in criteria and not low <= m <= high]
-        errors += [FieldError("is not a criterion of this station", pointer=f"/evidence/{c}")
-                   for c in self.body.get("evidence", {}) if c not in criteria]
-        if errors:
-            raise ValidationFailed("The scorecard is not valid for this station", errors=errors)
-
-    def scorecards_after(self, loaded: Loaded) -> list[Scorecard]:
-        others = [c for c in loaded.scorecards if (c.station_id, c.panellist_ref) != self.scorecard_key]
-        return [*others, Scorecard(*self.scorecard_key, self.body["marks"])]
-
-    def scoring_input(self, loaded: Loaded) -> CandidateInput:
-        return loaded.scoring_input(scorecards=self.scorecards_after(loaded))
-
-    def audit(self, who: Caller, loaded: Loaded, rubric: PanelRubric, version: RubricVersion) -> tuple[Any, ...]:
-        # `before` (the whole scorecard replaced, evidence and comment included) is read by the write itself.
-        return audit.entry(who, "scorecard.replaced" if self.replaces(loaded) else "scorecard.submitted",
-                           "scorecard", f"{loaded.candidate_id}/{self.station_id}/{self.panellist_ref}",
-                           rubric=version.pin, after=self.body)
-
-    def parameters(self) -> tuple[Any, ...]:
-        return (self.station_id, self.panellist_ref, self.body["marks"], self.body.get("evidence", {}),
-                self.body.get("comment"))
-
-
-@dataclass(frozen=True)
-class ModerationPost:
-    body: dict[str, Any]  # station_id, criterion_id, mark, reason, moderator_ref
-    kind: str = "moderation"
-
-    @property
-    def key(self) -> tuple[str, str]:
-        return self.body["station_id"], self.body["criterion_id"]
-
-    def check(self, rubric: PanelRubric, version: RubricVersion) -> None:
-        station = rubric.station(self.body["station_id"])
-        errors = []
-        if station is None:
-            errors.append(FieldError(f"is not a station of {version.id}", pointer="/station_id"))
-        elif self.body["criterion_id"] not in station.criteria:
-            errors.append(FieldError(f"is not a criterion of station {station.id}", pointer="/criterion_id"))
-        if not rubric.scale_min <= self.body["mark"] <= rubric.scale_max:
-            errors.append(FieldError(f"must be from {rubric.scale_min} to {rubric.scale_max}", pointer="/mark"))
-        if errors:
-            raise ValidationFailed("The moderation is not valid for this rubric", errors=errors)
-
-    def scoring_input(self, loaded: Loaded) -> CandidateInput:
-        return loaded.scoring_input(moderations={**loaded.moderations, self.key: self.body})
-
-    def audit(self, who: Caller, loaded: Loaded, rubric: PanelRubric, version: RubricVersion) -> tuple[Any, ...]:
-        station_id, criterion_id = self.key
-        previous = loaded.moderations.get(self.key)
-        marks = [c.marks[criterion_id] for c in loaded.scorecards
-                 if c.station_id == station_id and criterion_id in c.marks]
-        before = Fraction(previous["mark"]) if previous else aggregate(marks, rubric.aggregation)
-        return audit.entry(who, "moderation.recorded", "moderation",
-                           f"{loaded.candidate_id}/{station_id}/{criterion_id}", rubric=version.pin,
-                           before={"moderation": previous, "aggregate": number(before)},
-                           after={"moderation": self.body})
-
-    def parameters(self) -> tuple[Any, ...]:
-        b = self.body
-        return b["station_id"], b["criterion_id"], b["mark"], b["reason"], b["moderator_ref"]
-
-    def scorecards_after(self, loaded: Loaded) -> None:
-        return None  # the stored moderation carries the time it was written
-
-
-@dataclass(frozen=True)
-class CandidateSaved:
-    """The candidate's own fields, already upserted in the caller's transaction: audit it and rescore."""
-
-    created: bool
-    body: dict[str, Any]
-    kind: str = "none"
-
-    def check(self, rubric: PanelRubric, version: RubricVersion) -> None:
-        return None
-
-    def scoring_input(self, loaded: Loaded) -> CandidateInput:
-        return loaded.scoring_input()
-
-    def audit(self, who: Caller, loaded: Loaded, rubric: PanelRubric, version: RubricVersion) -> tuple[Any, ...]:
-        return audit.entry(who, "candidate.created" if self.created else "candidate.updated", "candidate",
-                           loaded.candidate_id, rubric=version.pin,
-                           after={"candidate_ref": loaded.candidate_ref, **self.body})
-
-    def parameters(self) -> tuple[Any, ...]:
-        return ()
-
-    def scorecards_after(self, loaded: Loaded) -> None:
-        return None
-
+# --- writing a change to a candidate ------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Saved:

@@ -6,7 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .. import recruitment
+from .. import candidate_changes, recruitment
 from ..errors import FieldError, ValidationFailed
 from ..http import caller, json_response, read_json, requires
 from ..jsontext import rfc3339
@@ -51,12 +51,12 @@ async def put_candidate(request: web.Request) -> web.Response:
                                           display_name=body.get("display_name"), components=body.get("components"))
         loaded = await recruitment.load(conn, who, campaign["id"], candidate_ref)
         await recruitment.attempt(conn, who, request.app[CATALOGUE], request.app[CONFIG].base_url, loaded,
-                                  recruitment.CandidateSaved(created, body))
+                                  candidate_changes.CandidateSaved(created, body))
     request.app[CANDIDATE_STATES].forget((who.org_id, campaign["id"], candidate_ref))
     return json_response(candidate_json(row), status=201 if created else 200)
 
 
-async def change(request: web.Request, candidate_ref: str, change: recruitment.Change) -> recruitment.Saved:
+async def change(request: web.Request, candidate_ref: str, change: candidate_changes.Change) -> recruitment.Saved:
     async with request.app[POOL].acquire() as conn:
         return await recruitment.change_candidate(conn, caller(request), request.app[CATALOGUE],
                                                   request.app[CANDIDATE_STATES], request.app[CONFIG].base_url,
@@ -69,7 +69,7 @@ async def put_scorecard(request: web.Request) -> web.Response:
     body = await read_json(request, "scorecard-put")
     candidate_ref, station_id = ref(request, "candidate_ref"), ref(request, "station_id")
     panellist_ref = ref(request, "panellist_ref")
-    card = recruitment.ScorecardPut(station_id, panellist_ref, body)
+    card = candidate_changes.ScorecardPut(station_id, panellist_ref, body)
     saved = await change(request, candidate_ref, card)
     return json_response({"candidate_ref": candidate_ref, "station_id": station_id, "panellist_ref": panellist_ref,
                           "marks": body["marks"], "evidence": body.get("evidence", {}),
@@ -82,7 +82,7 @@ async def put_scorecard(request: web.Request) -> web.Response:
 async def moderate(request: web.Request) -> web.Response:
     body = await read_json(request, "moderation-create")
     candidate_ref = ref(request, "candidate_ref")
-    saved = await change(request, candidate_ref, recruitment.ModerationPost(body))
+    saved = await change(request, candidate_ref, candidate_changes.ModerationPost(body))
     return json_response({**body, "candidate_ref": candidate_ref, "result_status": saved.result.status}, status=201)
 
 
