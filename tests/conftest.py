@@ -91,5 +91,16 @@ async def api(client, make_token) -> Api:
 
 
 @pytest.fixture
+async def org(make_org) -> Caller:
+    return await make_org()
+
+
+@pytest.fixture
+async def manager(client, make_token, org) -> Api:
+    """A key of `org` that manages webhooks."""
+    return Api(client, await make_token(["webhooks:manage"], org=org))
+
+
+@pytest.fixture
 def anon(client) -> Api:
     return Api(client, None)

@@ -15,7 +15,7 @@ from service import recruitment
 from service.app import create_app
 from service.auth import Caller
 from service.store import candidates
-from tests.api.recruitment_support import full_marks, new_campaign, st3
+from tests.api.recruitment_support import full_marks, new_campaign, new_candidate
 from tests.support.api import Api
 
 
@@ -35,10 +35,7 @@ async def write_card(conn: asyncpg.Connection, org_id: uuid.UUID, state: asyncpg
 
 
 async def setup(api: Api, conn: asyncpg.Connection) -> tuple[dict[str, Any], dict[str, Any], uuid.UUID, str]:
-    rubric = await st3(api)
-    campaign = await new_campaign(api)
-    base = f"/v1/campaigns/{campaign['id']}/candidates/A-1"
-    assert (await api.put(base, {})).status == 201
+    rubric, campaign, base = await new_candidate(api)
     org_id = await conn.fetchval("SELECT org_id FROM campaigns WHERE id = $1", uuid.UUID(campaign["id"]))
     return rubric, campaign, org_id, base
 

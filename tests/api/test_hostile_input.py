@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import json
 
-from tests.api.recruitment_support import full_marks, new_campaign, st3
+from tests.api.recruitment_support import full_marks, new_campaign, new_candidate, st3
 from tests.support.api import Api
 
 
@@ -15,10 +15,7 @@ def cursor(value: object) -> str:
 
 
 async def test_whole_number_floats_are_not_marks(api: Api, conn) -> None:
-    rubric = await st3(api)
-    campaign = await new_campaign(api)
-    base = f"/v1/campaigns/{campaign['id']}/candidates/A-1"
-    await api.put(base, {})
+    rubric, _, base = await new_candidate(api)
     station = rubric["stations"][0]
     first = station["criteria"][0]
     reply = await api.put(f"{base}/scorecards/{station['id']}/p1",

@@ -7,7 +7,7 @@ from typing import Any
 
 import asyncpg
 
-from tests.api.recruitment_support import full_marks, new_campaign, st3
+from tests.api.recruitment_support import full_marks, new_campaign, new_candidate, st3
 from tests.support.api import Api
 
 
@@ -76,10 +76,7 @@ async def count_rows(conn: asyncpg.Connection) -> tuple[int, int, int]:
 
 
 async def test_bad_scorecards_are_refused_with_pointers_and_nothing_is_stored(api: Api, conn) -> None:
-    rubric = await st3(api)
-    campaign = await new_campaign(api)
-    base = f"/v1/campaigns/{campaign['id']}/candidates/A-1"
-    await api.put(base, {})
+    rubric, campaign, base = await new_candidate(api)
     station = rubric["stations"][0]
     first, second = station["criteria"][0], station["criteria"][1]
     url = f"{base}/scorecards/{station['id']}/p1"
@@ -114,10 +111,7 @@ async def test_bad_scorecards_are_refused_with_pointers_and_nothing_is_stored(ap
 
 
 async def test_finalised_campaign_refuses_changes_and_stores_nothing(api: Api, conn) -> None:
-    rubric = await st3(api)
-    campaign = await new_campaign(api)
-    base = f"/v1/campaigns/{campaign['id']}/candidates/A-1"
-    await api.put(base, {})
+    rubric, campaign, base = await new_candidate(api)
     done = await api.post(f"/v1/campaigns/{campaign['id']}/finalise")
     assert (done.status, done.json["status"]) == (200, "finalised")
     before = await count_rows(conn)
@@ -203,10 +197,7 @@ async def test_moderation_flow_and_events(api: Api, conn) -> None:
 
 
 async def test_concurrent_scorecards_for_one_candidate_are_all_kept(api: Api) -> None:
-    rubric = await st3(api)
-    campaign = await new_campaign(api)
-    base = f"/v1/campaigns/{campaign['id']}/candidates/A-9"
-    await api.put(base, {})
+    rubric, _, base = await new_candidate(api, "A-9")
     puts = [api.put(f"{base}/scorecards/{s['id']}/{p}", {"marks": full_marks(rubric, s["id"], 3)})
             for s in rubric["stations"] for p in ("p1", "p2", "p3")]
     replies = await asyncio.gather(*puts)

@@ -26,16 +26,6 @@ async def make_endpoint(api: Api, url: str = RECEIVER, events_: list[str] | None
     return reply.json
 
 
-@pytest.fixture
-async def org(make_org) -> Caller:
-    return await make_org()
-
-
-@pytest.fixture
-async def manager(client, make_token, org) -> Api:
-    return Api(client, await make_token(["webhooks:manage"], org=org))
-
-
 async def emit(conn, org: Caller, event_type: str = "campaign.finalised", data: Any = None) -> list[uuid.UUID]:
     async with conn.transaction():
         return await events.emit(conn, org.org_id, event_type, data or {"campaign_id": "c-1"})

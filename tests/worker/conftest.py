@@ -19,16 +19,6 @@ ALLOWED = ("127.0.0.1", "localhost")
 
 
 @pytest.fixture
-async def org(make_org) -> Caller:
-    return await make_org()
-
-
-@pytest.fixture
-async def manager(client, make_token, org) -> Api:
-    return Api(client, await make_token(["webhooks:manage"], org=org))
-
-
-@pytest.fixture
 async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
     created = await db.create_pool(database_url, min_size=1, max_size=8)
     yield created
