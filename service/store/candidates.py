@@ -49,18 +49,18 @@ WRITE = (  # assembled from constants only
     "  WHERE id = $3::uuid AND revision = $4::bigint AND campaign_id = (SELECT id FROM open) RETURNING id),"
     " previous AS ({previous}), change AS ({change}),"
     " audited AS (" + audit.insert_from("guard", 5, {"before": "coalesce((SELECT row FROM previous), $12::jsonb)"})
-    + " RETURNING 1),"
+    + "),"
     " result AS (INSERT INTO candidate_results (candidate_id, org_id, campaign_id, status, appointable, digest,"
     "  standing) SELECT id, $1::uuid, $2::uuid, $15::text, $16::boolean, $17::text, $18::jsonb"
     "  FROM guard WHERE $15::text IS NOT NULL"
     "  ON CONFLICT (candidate_id) DO UPDATE SET status = EXCLUDED.status, appointable = EXCLUDED.appointable,"
-    "  digest = EXCLUDED.digest, standing = EXCLUDED.standing, updated_at = now() RETURNING 1),"
+    "  digest = EXCLUDED.digest, standing = EXCLUDED.standing, updated_at = now()),"
     " queued AS (INSERT INTO webhook_messages (" + outbox.QUEUE_COLUMNS + ")"
     "  SELECT q.* FROM guard, (" + outbox.subscribers_of("$1", "$19", "$20") + ") AS q RETURNING 1),"
-    " notified AS (SELECT " + outbox.NOTIFY + " FROM (SELECT FROM queued LIMIT 1) AS any_queued)"
+    " " + outbox.NOTIFIED +
+    # Data-modifying CTEs always run; `notified`, a plain SELECT, runs only because it is read here.
     " SELECT (SELECT count(*) FROM open) AS open, (SELECT count(*) FROM guard) AS written,"
-    "  (SELECT count(*) FROM change) + (SELECT count(*) FROM audited) + (SELECT count(*) FROM result)"
-    "  + (SELECT count(*) FROM notified) AS rows")
+    "  (SELECT count(*) FROM notified) AS woken")
 
 _NO_PREVIOUS = "SELECT NULL::jsonb AS row WHERE false"
 _CHANGES = {
@@ -72,13 +72,13 @@ _CHANGES = {
         "INSERT INTO scorecards (org_id, campaign_id, candidate_id, station_id, panellist_ref, marks, evidence,"
         " comment) SELECT $1::uuid, $2::uuid, id, $21::text, $22::text, $23::jsonb, $24::jsonb, $25::text FROM guard"
         " ON CONFLICT (candidate_id, station_id, panellist_ref) DO UPDATE SET marks = EXCLUDED.marks,"
-        " evidence = EXCLUDED.evidence, comment = EXCLUDED.comment, submitted_at = now() RETURNING 1"),
+        " evidence = EXCLUDED.evidence, comment = EXCLUDED.comment, submitted_at = now()"),
     "moderation": (  # $21 station, $22 criterion, $23 mark, $24 reason, $25 moderator
         _NO_PREVIOUS,
         "INSERT INTO moderations (org_id, campaign_id, candidate_id, station_id, criterion_id, mark, reason,"
         " moderator_ref) SELECT $1::uuid, $2::uuid, id, $21::text, $22::text, $23::integer, $24::text, $25::text"
         " FROM guard ON CONFLICT (candidate_id, station_id, criterion_id) DO UPDATE SET mark = EXCLUDED.mark,"
-        " reason = EXCLUDED.reason, moderator_ref = EXCLUDED.moderator_ref, created_at = now() RETURNING 1"),
+        " reason = EXCLUDED.reason, moderator_ref = EXCLUDED.moderator_ref, created_at = now()"),
 }
 _WRITES = {kind: WRITE.replace("{previous}", previous).replace("{change}", change)
            for kind, (previous, change) in _CHANGES.items()}

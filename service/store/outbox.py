@@ -21,33 +21,35 @@ def subscribers_of(org_id: str, event_types: str, bodies: str) -> str:
 
 
 QUEUE_COLUMNS = "org_id, endpoint_id, event_type, body"
-# Wakes the workers at commit, and only if the transaction commits: a rolled-back emit wakes nobody.
-NOTIFY = f"pg_notify('{CHANNEL}', '')"
+# What a delivery listing shows of a message.
+DELIVERY = ("id, seq, endpoint_id, event_type, status, total_attempts, next_attempt_at, last_attempt_at,"
+            " last_status, delivered_at, created_at")
+# A CTE that wakes the workers if the CTE `queued` wrote any message; at commit, and only if the
+# transaction commits (a rolled-back emit wakes nobody). The statement must read `notified`.
+NOTIFIED = (f"notified AS (SELECT pg_notify('{CHANNEL}', '')"  # noqa: S608 - constants only
+            " FROM (SELECT FROM queued LIMIT 1) AS any_queued)")
+
+
+def notifying(cte: str) -> str:
+    """A statement whose CTE `queued` writes messages: the rows of `queued`, and the workers woken if any."""
+    return (f"WITH queued AS ({cte}), {NOTIFIED}"  # noqa: S608 - SQL from this module only
+            " SELECT queued.*, (SELECT count(*) FROM notified) AS woken FROM queued")
 
 
 async def insert_for_subscribers(conn: asyncpg.Connection, org_id: uuid.UUID, event_types: list[str],
                                  bodies: list[bytes]) -> list[uuid.UUID]:
     """Queue each event (parallel lists) for every enabled endpoint of the organisation subscribed to it."""
-    rows = await conn.fetch(
-        f"INSERT INTO webhook_messages ({QUEUE_COLUMNS}) {subscribers_of('$1', '$2', '$3')} RETURNING id",
+    rows = await conn.fetch(notifying(
+        f"INSERT INTO webhook_messages ({QUEUE_COLUMNS}) {subscribers_of('$1', '$2', '$3')} RETURNING id"),
         org_id, event_types, bodies)
-    if rows:
-        await notify(conn)
     return [r["id"] for r in rows]
 
 
 async def insert_for_endpoint(conn: asyncpg.Connection, org_id: uuid.UUID, endpoint_id: uuid.UUID,
                               event_type: str, body: bytes) -> asyncpg.Record:
-    row = await conn.fetchrow(
-        "INSERT INTO webhook_messages (org_id, endpoint_id, event_type, body) VALUES ($1, $2, $3, $4)"
-        " RETURNING id, seq, endpoint_id, event_type, status, total_attempts, next_attempt_at,"
-        " last_attempt_at, last_status, delivered_at, created_at", org_id, endpoint_id, event_type, body)
-    await notify(conn)
-    return row
-
-
-async def notify(conn: asyncpg.Connection) -> None:
-    await conn.execute(f"SELECT {NOTIFY}")
+    return await conn.fetchrow(notifying(
+        f"INSERT INTO webhook_messages ({QUEUE_COLUMNS}) VALUES ($1, $2, $3, $4) RETURNING {DELIVERY}"),  # noqa: S608
+        org_id, endpoint_id, event_type, body)
 
 
 async def claim(conn: asyncpg.Connection, *, limit: int, lease: float, worker: str) -> list[asyncpg.Record]:
@@ -119,8 +121,7 @@ async def deliveries_page(conn: asyncpg.Connection | asyncpg.Pool, org_id: uuid.
                           before_seq: int | None, limit: int, status: str | None) -> list[asyncpg.Record]:
     """Newest first."""
     return await conn.fetch(
-        "SELECT id, seq, endpoint_id, event_type, status, total_attempts, next_attempt_at, last_attempt_at,"
-        " last_status, delivered_at, created_at FROM webhook_messages WHERE org_id = $1 AND endpoint_id = $2"
+        f"SELECT {DELIVERY} FROM webhook_messages WHERE org_id = $1 AND endpoint_id = $2"  # noqa: S608 - constants
         " AND ($3::bigint IS NULL OR seq < $3) AND ($4::text IS NULL OR status = $4)"
         " ORDER BY seq DESC LIMIT $5", org_id, endpoint_id, before_seq, status, limit)
 
@@ -144,10 +145,7 @@ async def lock_delivery(conn: asyncpg.Connection, org_id: uuid.UUID, message_id:
 
 async def redeliver(conn: asyncpg.Connection, org_id: uuid.UUID, message_id: uuid.UUID) -> asyncpg.Record:
     """Start a new round for a finished message: same webhook-id, same body, a fresh retry schedule."""
-    row = await conn.fetchrow(
-        "UPDATE webhook_messages SET status = 'pending', attempts = 0, next_attempt_at = now(),"
+    return await conn.fetchrow(notifying(
+        "UPDATE webhook_messages SET status = 'pending', attempts = 0, next_attempt_at = now(),"  # noqa: S608
         " claimed_until = NULL, claim_token = NULL, delivered_at = NULL"
-        " WHERE org_id = $1 AND id = $2 RETURNING id, seq, endpoint_id, event_type, status, total_attempts,"
-        " next_attempt_at, last_attempt_at, last_status, delivered_at, created_at", org_id, message_id)
-    await notify(conn)
-    return row
+        f" WHERE org_id = $1 AND id = $2 RETURNING {DELIVERY}"), org_id, message_id)
