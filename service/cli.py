@@ -14,8 +14,10 @@ from typing import Any
 from aiohttp import web
 
 from . import cli_webhooks, db, embedded, migrate
+from .actors import cli_caller
 from .app import create_app, handle_reload_signal
-from .auth import SCOPES, Caller, hash_token, new_token, parse_scopes, token_prefix
+from .auth import SCOPES, hash_token, new_token, parse_scopes, token_prefix
+from .cli_support import CommandError, with_conn
 from .config import ROOT, Config, ConfigError
 from .log import configure_logging
 from .rubric_files import RubricChecker, validate_paths
@@ -24,10 +26,6 @@ from .validation import SchemaRegistry
 
 DEV_DIR = ROOT / ".data"
 DEV_ORG = "DEV"
-
-
-class CommandError(RuntimeError):
-    """A command failed for a reason the user can fix; printed without a traceback."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -99,35 +97,19 @@ async def _migrate(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _with_conn(config: Config, work: Callable[[Any], Awaitable[int]]) -> int:
-    conn = await db.connect(config.require_database_url())
-    try:
-        async with conn.transaction():
-            return await work(conn)
-    finally:
-        await conn.close()
-
-
 async def _orgs(config: Config, args: argparse.Namespace) -> int:
     async def work(conn: Any) -> int:
         if args.action == "list":
-            for row in await conn.fetch("SELECT id, code, name FROM organisations ORDER BY code"):
+            for row in await orgs.list_orgs(conn):
                 print(f"{row['code']}\t{row['id']}\t{row['name']}")
             return 0
         code = args.code.upper()
-        if await orgs.org_by_code(conn, code):
-            raise CommandError(f"organisation {code} already exists")
-        try:
-            row = await orgs.create_org(conn, code, args.name)
-        except Exception as exc:
-            if "organisations_code_format" in str(exc):
-                raise CommandError("the code must be 2-12 capital letters or digits (an ODS code)") from None
-            raise
-        await audit.record(conn, _cli(row["id"], code), "organisation.created", "organisation",
+        row = await orgs.create_org(conn, code, args.name)
+        await audit.record(conn, cli_caller(row["id"], code), "organisation.created", "organisation",
                            row["id"], after={"code": code, "name": args.name})
         print(row["id"])
         return 0
-    return await _with_conn(config, work)
+    return await with_conn(config, work)
 
 
 async def _keys(config: Config, args: argparse.Namespace) -> int:
@@ -136,8 +118,8 @@ async def _keys(config: Config, args: argparse.Namespace) -> int:
             row = await orgs.revoke_key(conn, args.key_id)
             if row is None:
                 raise CommandError(f"no active key {args.key_id}")
-            code = await conn.fetchval("SELECT code FROM organisations WHERE id = $1", row["org_id"])
-            await audit.record(conn, _cli(row["org_id"], code), "api_key.revoked", "api_key", row["id"])
+            who = cli_caller(row["org_id"], row["org_code"])
+            await audit.record(conn, who, "api_key.revoked", "api_key", row["id"])
             print(f"revoked {row['id']}")
             return 0
         org = await orgs.org_by_code(conn, args.org.upper())
@@ -156,20 +138,16 @@ async def _keys(config: Config, args: argparse.Namespace) -> int:
         print(f"created key for {org['code']} with scopes {','.join(scopes)}; the token is shown once:")
         print(token)
         return 0
-    return await _with_conn(config, work)
+    return await with_conn(config, work)
 
 
 async def create_key(conn: Any, org_id: uuid.UUID, org_code: str, scopes: list[str], name: str) -> str:
     token = new_token()
     row = await orgs.create_key(conn, org_id, name=name, prefix=token_prefix(token),
                                 token_hash=hash_token(token), scopes=scopes)
-    await audit.record(conn, _cli(org_id, org_code), "api_key.created", "api_key", row["id"],
+    await audit.record(conn, cli_caller(org_id, org_code), "api_key.created", "api_key", row["id"],
                        after={"name": name, "scopes": scopes, "prefix": row["token_prefix"]})
     return token
-
-
-def _cli(org_id: uuid.UUID, code: str) -> Caller:
-    return Caller(org_id=org_id, org_code=code, key_id=None, scopes=frozenset())
 
 
 def dev(config: Config, args: argparse.Namespace) -> int:

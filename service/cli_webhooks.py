@@ -6,18 +6,17 @@ import argparse
 import asyncio
 import contextlib
 import signal
-import sys
 from typing import Any
 
-import asyncpg
 from prometheus_client import start_http_server
 
 from . import db
-from .auth import Caller
+from .actors import cli_caller
+from .cli_support import CommandError, with_conn
 from .config import Config
 from .domain.signing import new_secret
 from .metrics import Metrics
-from .outbox import DEFAULT_LEASE, Worker, refresh_metrics
+from .outbox import DEFAULT_CONCURRENCY, DEFAULT_LEASE, Worker, refresh_metrics
 from .store import audit, orgs, webhook_sources
 
 METRICS_REFRESH = 15.0
@@ -28,7 +27,7 @@ def add_commands(sub: Any) -> None:
     worker_p.add_argument("--burst", action="store_true", help="deliver what is due now, then exit")
     worker_p.add_argument("--lease", type=float, default=DEFAULT_LEASE,
                           help="seconds a claimed message stays with this worker if it dies (default 60)")
-    worker_p.add_argument("--concurrency", type=int, default=32, help="deliveries in flight at once")
+    worker_p.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY, help="deliveries in flight at once")
     worker_p.add_argument("--metrics-port", type=int, default=None,
                           help="serve Prometheus metrics of this worker on HOST:PORT")
 
@@ -43,7 +42,6 @@ def add_commands(sub: Any) -> None:
 
 
 def worker(config: Config, args: argparse.Namespace) -> int:
-    config.require_database_url()
     return asyncio.run(_worker(config, args))
 
 
@@ -84,33 +82,27 @@ def sources(config: Config, args: argparse.Namespace) -> int:
 
 
 async def _sources(config: Config, args: argparse.Namespace) -> int:
-    conn = await db.connect(config.require_database_url())
-    try:
-        async with conn.transaction():
-            org = await orgs.org_by_code(conn, args.org.upper())
-            if org is None:
-                print(f"error: no organisation {args.org.upper()}; create it with `orgs create`", file=sys.stderr)
-                return 2
-            if args.action == "list":
-                for row in await webhook_sources.page(conn, org["id"], after_seq=0, limit=10_000):
-                    print(f"{row['id']}\t{row['name']}\t{row['created_at']:%Y-%m-%d}")
-                return 0
-            secret = new_secret()
-            try:
-                row = await webhook_sources.create(conn, org["id"], name=args.name, description=args.description,
-                                                   secret=secret)
-            except asyncpg.IntegrityConstraintViolationError as exc:
-                print(f"error: {db.translate(exc)}", file=sys.stderr)
-                return 2
-            who = Caller(org_id=org["id"], org_code=org["code"], key_id=None, scopes=frozenset())
-            await audit.record(conn, who, "webhook_source.created", "webhook_source", row["id"],
-                               after={"name": args.name, "description": args.description})
-    finally:
-        await conn.close()
-    print(row["id"])
-    print(f"signed events go to POST {config.base_url}/v1/hooks/{row['id']}")
-    print("the signing secret is shown once:")
-    print(secret)
+    async def work(conn: Any) -> tuple[Any, str] | None:
+        org = await orgs.org_by_code(conn, args.org.upper())
+        if org is None:
+            raise CommandError(f"no organisation {args.org.upper()}; create it with `orgs create`")
+        if args.action == "list":
+            for row in await webhook_sources.page(conn, org["id"], after_seq=0, limit=10_000):
+                print(f"{row['id']}\t{row['name']}\t{row['created_at']:%Y-%m-%d}")
+            return None
+        secret = new_secret()
+        row = await webhook_sources.create(conn, org["id"], name=args.name, description=args.description,
+                                           secret=secret)
+        await audit.record(conn, cli_caller(org["id"], org["code"]), "webhook_source.created", "webhook_source",
+                           row["id"], after={"name": args.name, "description": args.description})
+        return row["id"], secret
+    made = await with_conn(config, work)
+    if made is not None:  # printed once committed
+        source_id, secret = made
+        print(source_id)
+        print(f"signed events go to POST {config.base_url}/v1/hooks/{source_id}")
+        print("the signing secret is shown once:")
+        print(secret)
     return 0
 
 

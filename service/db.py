@@ -8,12 +8,13 @@ from contextlib import asynccontextmanager
 
 import asyncpg
 
-from .errors import Conflict, Problem
+from .errors import Conflict, Problem, ValidationFailed
 from .jsontext import dumps
 
 # Constraint name -> the problem an integrator sees. Keep names in sync with migrations/.
 CONSTRAINT_PROBLEMS: dict[str, tuple[type[Problem], str]] = {
     "organisations_code_key": (Conflict, "An organisation with this code already exists"),
+    "organisations_code_format": (ValidationFailed, "The code must be 2-12 capital letters or digits (an ODS code)"),
     "webhook_sources_org_name_key": (Conflict, "A webhook source with this name already exists"),
 }
 

@@ -73,6 +73,5 @@ async def emit(conn: asyncpg.Connection, org_id: uuid.UUID, event_type: str, dat
 async def emit_to_endpoint(conn: asyncpg.Connection, org_id: uuid.UUID, endpoint_id: uuid.UUID, event_type: str,
                            data: dict[str, Any], *, now: datetime | None = None) -> asyncpg.Record:
     """Queue one message for one endpoint whatever it subscribes to (ping); returns the delivery row."""
-    _known(event_type)
-    return await outbox.insert_for_endpoint(conn, org_id, endpoint_id, event_type,
-                                            envelope(event_type, data, now or datetime.now(UTC)))
+    [known], [body] = envelopes([(event_type, data)], now)
+    return await outbox.insert_for_endpoint(conn, org_id, endpoint_id, known, body)

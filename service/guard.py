@@ -44,8 +44,9 @@ class GuardedResolver(AbstractResolver):
         await self._inner.close()
 
 
-def delivery_session(allowed_hosts: Iterable[str], *, timeout: float, limit: int = 100) -> aiohttp.ClientSession:
-    """The session every delivery shares: guarded resolver, no cookies, no proxies from the environment."""
+def delivery_session(allowed_hosts: Iterable[str], *, timeout: float, limit: int) -> aiohttp.ClientSession:
+    """The session every delivery shares: guarded resolver, no cookies, no proxies from the environment, at
+    most `limit` connections (as many as deliveries in flight, so none waits for one inside its timeout)."""
     connector = aiohttp.TCPConnector(resolver=GuardedResolver(allowed_hosts), limit=limit, ttl_dns_cache=60)
     return aiohttp.ClientSession(
         connector=connector, timeout=aiohttp.ClientTimeout(total=timeout), cookie_jar=aiohttp.DummyCookieJar(),

@@ -35,6 +35,7 @@ from .store import audit, outbox, webhook_endpoints
 log = structlog.get_logger("service.outbox")
 DELIVERY_TIMEOUT = 15.0
 DEFAULT_LEASE = 60.0
+DEFAULT_CONCURRENCY = 32  # deliveries in flight per worker
 EXCERPT_BYTES = 256
 
 
@@ -69,7 +70,7 @@ class Worker:
     def __init__(self, pool: asyncpg.Pool, *, allowed_hosts: Iterable[str] = (),
                  schedule: Sequence[float] = DEFAULT_RETRY_SCHEDULE, dsn: str | None = None,
                  metrics: Metrics | None = None, name: str | None = None, lease: float = DEFAULT_LEASE,
-                 timeout: float = DELIVERY_TIMEOUT, concurrency: int = 32, poll_interval: float = 1.0,
+                 timeout: float = DELIVERY_TIMEOUT, concurrency: int = DEFAULT_CONCURRENCY, poll_interval: float = 1.0,
                  grace: float = 10.0, rand: Callable[[], float] = random.random) -> None:
         self.pool = pool
         self.allowed_hosts = tuple(allowed_hosts)
@@ -97,7 +98,7 @@ class Worker:
                    dsn=str(config.database_url) if config.database_url else None, **kwargs)  # type: ignore[arg-type]
 
     async def __aenter__(self) -> Worker:
-        self._session = delivery_session(self.allowed_hosts, timeout=self.timeout)
+        self._session = delivery_session(self.allowed_hosts, timeout=self.timeout, limit=self.concurrency)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -11,6 +11,7 @@ import pytest
 import structlog
 
 from service import db, embedded
+from service.actors import cli_caller
 from service.app import create_app
 from service.auth import SCOPES, Caller
 from service.cli import create_key
@@ -73,7 +74,7 @@ async def make_org(conn: asyncpg.Connection) -> Callable[..., Awaitable[Caller]]
     async def make(code: str | None = None, name: str = "Test NHS Trust") -> Caller:
         code = code or "T" + uuid.uuid4().hex[:6].upper()
         row = await orgs.create_org(conn, code, name)
-        return Caller(org_id=row["id"], org_code=code, key_id=None, scopes=frozenset())
+        return cli_caller(row["id"], code)
     return make
 
 

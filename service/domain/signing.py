@@ -53,7 +53,7 @@ def signed_headers(secret: str, msg_id: str, timestamp: int, body: bytes) -> dic
 
 
 def verify(secret: str, *, msg_id: str | None, timestamp: str | None, signature: str | None,
-           body: bytes, now: float, tolerance: int = TOLERANCE_SECONDS) -> int:
+           body: bytes, now: float) -> int:
     """Check the three Standard Webhooks headers against the raw body; returns the timestamp or raises."""
     if not msg_id or not timestamp or not signature:
         missing = [name for name, value in (("webhook-id", msg_id), ("webhook-timestamp", timestamp),
@@ -62,10 +62,10 @@ def verify(secret: str, *, msg_id: str | None, timestamp: str | None, signature:
     if not _TIMESTAMP.match(timestamp):
         raise SignatureError("webhook-timestamp must be whole seconds since the Unix epoch")
     sent = int(timestamp)
-    if sent < now - tolerance:
-        raise SignatureError("webhook-timestamp is more than 5 minutes old")
-    if sent > now + tolerance:
-        raise SignatureError("webhook-timestamp is more than 5 minutes in the future")
+    if sent < now - TOLERANCE_SECONDS:
+        raise SignatureError(f"webhook-timestamp is more than {TOLERANCE_SECONDS // 60} minutes old")
+    if sent > now + TOLERANCE_SECONDS:
+        raise SignatureError(f"webhook-timestamp is more than {TOLERANCE_SECONDS // 60} minutes in the future")
     expected = _digest(decode_secret(secret), msg_id, timestamp, body)
     matched = False
     for candidate in signature.split(" ")[:MAX_SIGNATURES]:

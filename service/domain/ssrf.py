@@ -113,8 +113,6 @@ def address_refusal(address: IPAddress) -> str | None:
     for network, reason in REFUSED_NETWORKS:
         if address.version == network.version and address in network:
             return reason
-    if address.is_multicast:
-        return "a multicast address"
     if not address.is_global:
         return "a reserved address"
     return None

@@ -13,6 +13,10 @@ async def create_org(conn: asyncpg.Connection, code: str, name: str) -> asyncpg.
         code, name)
 
 
+async def list_orgs(conn: asyncpg.Connection) -> list[asyncpg.Record]:
+    return await conn.fetch("SELECT id, code, name FROM organisations ORDER BY code")
+
+
 async def org_by_code(conn: asyncpg.Connection, code: str) -> asyncpg.Record | None:
     return await conn.fetchrow("SELECT id, code, name, created_at FROM organisations WHERE code = $1", code)
 
@@ -35,7 +39,7 @@ async def key_by_hash(conn: asyncpg.Connection | asyncpg.Pool, token_hash: bytes
 async def revoke_key(conn: asyncpg.Connection, key_id: uuid.UUID) -> asyncpg.Record | None:
     return await conn.fetchrow(
         "UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL"
-        " RETURNING id, org_id", key_id)
+        " RETURNING id, org_id, (SELECT code FROM organisations WHERE id = org_id) AS org_code", key_id)
 
 
 async def list_keys(conn: asyncpg.Connection, org_id: uuid.UUID) -> list[asyncpg.Record]:

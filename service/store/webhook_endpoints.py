@@ -6,28 +6,27 @@ import uuid
 
 import asyncpg
 
+COLUMNS = "id, seq, url, events, description, created_at, disabled_at, disabled_reason"  # what the API shows
+
 
 async def create(conn: asyncpg.Connection, org_id: uuid.UUID, *, url: str, events: list[str], description: str,
                  secret: str) -> asyncpg.Record:
     return await conn.fetchrow(
-        "INSERT INTO webhook_endpoints (org_id, url, events, description, secret) VALUES ($1, $2, $3, $4, $5)"
-        " RETURNING id, seq, url, events, description, created_at, disabled_at, disabled_reason",
-        org_id, url, events, description, secret)
+        "INSERT INTO webhook_endpoints (org_id, url, events, description, secret) VALUES ($1, $2, $3, $4, $5)"  # noqa: S608 - constants only
+        f" RETURNING {COLUMNS}", org_id, url, events, description, secret)
 
 
 async def get(conn: asyncpg.Connection | asyncpg.Pool, org_id: uuid.UUID,
               endpoint_id: uuid.UUID) -> asyncpg.Record | None:
     return await conn.fetchrow(
-        "SELECT id, seq, url, events, description, created_at, disabled_at, disabled_reason FROM webhook_endpoints"
-        " WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL",
+        f"SELECT {COLUMNS} FROM webhook_endpoints WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL",  # noqa: S608
         org_id, endpoint_id)
 
 
 async def page(conn: asyncpg.Connection | asyncpg.Pool, org_id: uuid.UUID, *, after_seq: int,
                limit: int) -> list[asyncpg.Record]:
     return await conn.fetch(
-        "SELECT id, seq, url, events, description, created_at, disabled_at, disabled_reason FROM webhook_endpoints"
-        " WHERE org_id = $1 AND deleted_at IS NULL AND seq > $2"
+        f"SELECT {COLUMNS} FROM webhook_endpoints WHERE org_id = $1 AND deleted_at IS NULL AND seq > $2"  # noqa: S608
         " ORDER BY seq LIMIT $3", org_id, after_seq, limit)
 
 

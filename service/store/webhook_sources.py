@@ -6,27 +6,27 @@ import uuid
 
 import asyncpg
 
+COLUMNS = "id, seq, name, description, created_at"  # what the API shows of a source
+
 
 async def create(conn: asyncpg.Connection, org_id: uuid.UUID, *, name: str, description: str,
                  secret: str) -> asyncpg.Record:
     return await conn.fetchrow(
-        "INSERT INTO webhook_sources (org_id, name, description, secret) VALUES ($1, $2, $3, $4)"
-        " RETURNING id, seq, name, description, created_at", org_id, name, description, secret)
+        "INSERT INTO webhook_sources (org_id, name, description, secret) VALUES ($1, $2, $3, $4)"  # noqa: S608 - constants only
+        f" RETURNING {COLUMNS}", org_id, name, description, secret)
 
 
 async def get(conn: asyncpg.Connection | asyncpg.Pool, org_id: uuid.UUID,
               source_id: uuid.UUID) -> asyncpg.Record | None:
     return await conn.fetchrow(
-        "SELECT id, seq, name, description, created_at FROM webhook_sources"
-        " WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL",
+        f"SELECT {COLUMNS} FROM webhook_sources WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL",  # noqa: S608
         org_id, source_id)
 
 
 async def page(conn: asyncpg.Connection | asyncpg.Pool, org_id: uuid.UUID, *, after_seq: int,
                limit: int) -> list[asyncpg.Record]:
     return await conn.fetch(
-        "SELECT id, seq, name, description, created_at FROM webhook_sources"
-        " WHERE org_id = $1 AND deleted_at IS NULL AND seq > $2"
+        f"SELECT {COLUMNS} FROM webhook_sources WHERE org_id = $1 AND deleted_at IS NULL AND seq > $2"  # noqa: S608
         " ORDER BY seq LIMIT $3", org_id, after_seq, limit)
 
 

@@ -12,8 +12,8 @@ import asyncpg
 import pytest
 
 from service import recruitment
+from service.actors import cli_caller
 from service.app import create_app
-from service.auth import Caller
 from service.store import candidates
 from tests.api.recruitment_support import full_marks, new_campaign, new_candidate
 from tests.support.api import Api
@@ -87,7 +87,7 @@ async def test_a_state_kept_by_one_process_is_not_written_from_once_another_chan
     that another process has since changed be read again, so the stored standing counts every scorecard."""
     rubric, campaign, org_id, base = await setup(api, conn)
     code = await conn.fetchval("SELECT code FROM organisations WHERE id = $1", org_id)
-    org = Caller(org_id=org_id, org_code=code, key_id=None, scopes=frozenset())
+    org = cli_caller(org_id, code)
     other = Api(await aiohttp_client(create_app(config)), await make_token(org=org))
     station = rubric["stations"][0]["id"]
     for who, panellist, mark in ((api, "p1", 2), (other, "p2", 3), (api, "p3", 4), (other, "p1", 5)):

@@ -76,11 +76,11 @@ async def test_the_same_worker_reaches_an_allow_listed_host(conn, org, make_work
 
 async def test_the_resolver_filters_the_addresses_aiohttp_would_dial(listeners) -> None:
     port = listeners["127.0.0.1"].port
-    async with delivery_session(ONLY_127_0_0_1, timeout=5) as session:
+    async with delivery_session(ONLY_127_0_0_1, timeout=5, limit=4) as session:
         with pytest.raises(aiohttp.ClientConnectorError) as caught:
             await session.post(f"http://localhost:{port}/")
         assert isinstance(caught.value.os_error, BlockedAddress)
-    async with delivery_session(("localhost",), timeout=5) as session:
+    async with delivery_session(("localhost",), timeout=5, limit=4) as session:
         with pytest.raises(aiohttp.ClientError):  # allowed: connects, and the listener hangs up
             await session.post(f"http://localhost:{port}/")
     assert listeners["127.0.0.1"].connections == 1
