@@ -7,11 +7,10 @@ import contextlib
 import signal
 from collections.abc import AsyncIterator, Callable
 
-import asyncpg
 import structlog
 from aiohttp import web
 
-from . import db, webhooks
+from . import db, migrate, webhooks
 from .catalogue import Catalogue, ReloadRefused
 from .config import Config
 from .idempotency import idempotency
@@ -22,6 +21,7 @@ from .recruitment import StateCache
 from .routes import audit, campaigns, candidates, docs, frameworks, health, rubrics
 from .rubric_files import RubricChecker
 from .state import CANDIDATE_STATES, CATALOGUE, CONFIG, KEYS, METRICS, POOL, READINESS, SCHEMAS
+from .store import rubrics as rubrics_store
 from .validation import SchemaRegistry
 
 log = structlog.get_logger("service.app")
@@ -29,7 +29,7 @@ ROUTE_MODULES = (health, docs, audit, frameworks, rubrics, campaigns, candidates
 Context = Callable[[web.Application], AsyncIterator[None]]
 
 
-def create_app(config: Config, *, pool: asyncpg.Pool | None = None) -> web.Application:
+def create_app(config: Config) -> web.Application:
     app = web.Application(
         middlewares=[request_context, problems, authenticate, idempotency],
         client_max_size=config.max_body_bytes,
@@ -37,8 +37,8 @@ def create_app(config: Config, *, pool: asyncpg.Pool | None = None) -> web.Appli
     app[CONFIG] = config
     app[METRICS] = Metrics()
     app[CANDIDATE_STATES] = StateCache()
-    app[READINESS] = [health.database_ready, catalogue_ready]
-    app.cleanup_ctx.extend([_documents_ctx, _pool_ctx(pool), _catalogue_ctx, _keys_ctx])
+    app[READINESS] = [health.database_ready(migrate.discover()), catalogue_ready]
+    app.cleanup_ctx.extend([_documents_ctx, _pool_ctx, _catalogue_ctx, _keys_ctx])
     for module in ROUTE_MODULES:
         app.router.add_routes(module.routes)
     webhooks.setup(app)
@@ -51,41 +51,42 @@ async def _documents_ctx(app: web.Application) -> AsyncIterator[None]:
     yield
 
 
-def _pool_ctx(given: asyncpg.Pool | None) -> Context:
-    async def ctx(app: web.Application) -> AsyncIterator[None]:
-        config = app[CONFIG]
-        if given is not None:
-            app[POOL] = given
-            yield
-            return
-        pool = await db.create_pool(config.require_database_url(), min_size=config.db_pool_min,
-                                    max_size=config.db_pool_max)
-        app[POOL] = pool
-        try:
-            yield
-        finally:
-            await pool.close()
-    return ctx
+async def _pool_ctx(app: web.Application) -> AsyncIterator[None]:
+    config = app[CONFIG]
+    pool = app[POOL] = await db.create_pool(config.require_database_url(), min_size=config.db_pool_min,
+                                            max_size=config.db_pool_max)
+    try:
+        yield
+    finally:
+        await pool.close()
 
 
 async def _catalogue_ctx(app: web.Application) -> AsyncIterator[None]:
     catalogue = Catalogue(app[CONFIG].rubrics_dir, RubricChecker(app[SCHEMAS]))
     app[CATALOGUE] = catalogue
-    try:
-        published = await catalogue.reload(app[POOL])
-        log.info("rubrics_loaded", published=[f"{v.id}@{v.version}" for v in published])
-    except ReloadRefused as refused:
+    refused = await reload_rubrics(app, "rubrics_loaded", "rubrics_refused")
+    if refused is not None:
         # Serve what was published before; the files' problems are for the admin to fix and reload.
-        catalogue.adopt_partial(refused.loaded)
-        log.error("rubrics_refused", problems=refused.lines)
+        catalogue.adopt(refused.loaded)
     yield
+
+
+async def reload_rubrics(app: web.Application, done: str, refused_event: str) -> ReloadRefused | None:
+    """Reload the rubric files, logging what was published or why nothing was; the refusal, if any."""
+    try:
+        published = await app[CATALOGUE].reload(app[POOL])
+    except ReloadRefused as refused:
+        log.error(refused_event, problems=refused.lines)
+        return refused
+    log.info(done, published=[f"{v.id}@{v.version}" for v in published])
+    return None
 
 
 async def _keys_ctx(app: web.Application) -> AsyncIterator[None]:
     config = app[CONFIG]
     keys = app[KEYS] = KeyCache(config.api_key_cache_seconds)
     follower = None
-    if config.database_url and config.api_key_cache_seconds > 0:
+    if config.api_key_cache_seconds > 0:
         follower = asyncio.get_running_loop().create_task(keys.follow(config.require_database_url()))
     yield
     if follower is not None:
@@ -96,9 +97,9 @@ async def _keys_ctx(app: web.Application) -> AsyncIterator[None]:
 
 async def catalogue_ready(app: web.Application) -> str | None:
     catalogue = app[CATALOGUE]
-    if not catalogue.loaded_once or "mlcf" not in catalogue.frameworks:
+    if "mlcf" not in catalogue.frameworks:
         return "rubric catalogue not loaded"
-    if not await catalogue.all_latest(app[POOL]):
+    if not await rubrics_store.any_published(app[POOL]):
         return "no rubric is published"
     return None
 
@@ -107,15 +108,8 @@ def handle_reload_signal(app: web.Application) -> None:
     """SIGHUP reloads the rubrics (for `serve`; tests reload through the API)."""
     tasks: set[asyncio.Task[None]] = set()
 
-    async def reload() -> None:
-        try:
-            published = await app[CATALOGUE].reload(app[POOL])
-            log.info("rubrics_reloaded", published=[f"{v.id}@{v.version}" for v in published])
-        except ReloadRefused as refused:
-            log.error("rubrics_reload_refused", problems=refused.lines)
-
     def on_signal() -> None:
-        task = asyncio.get_running_loop().create_task(reload())
+        task = asyncio.get_running_loop().create_task(reload_rubrics(app, "rubrics_reloaded", "rubrics_reload_refused"))
         tasks.add(task)
         task.add_done_callback(tasks.discard)
 

@@ -62,7 +62,6 @@ class Catalogue:
     checker: RubricChecker
     frameworks: dict[str, Framework] = field(default_factory=dict)
     development: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    loaded_once: bool = False
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _versions: dict[tuple[str, int], RubricVersion] = field(default_factory=dict)  # immutable, so cacheable
 
@@ -76,14 +75,13 @@ class Catalogue:
                 published = await publish(conn, loaded, self.directory.parent)
                 if on_publish is not None and published:
                     await on_publish(conn, published)
-            self.frameworks, self.development = loaded.frameworks, loaded.development
-            self.loaded_once = True
+            self.adopt(loaded)
             return published
 
-    def adopt_partial(self, loaded: Loaded) -> None:
-        """At start-up after a refused load: serve the valid frameworks and the versions already published."""
+    def adopt(self, loaded: Loaded) -> None:
+        """Serve the frameworks and development catalogue of a load (at start-up, even of a refused one: its
+        valid frameworks, beside the versions already published)."""
         self.frameworks, self.development = loaded.frameworks, loaded.development
-        self.loaded_once = True
 
     async def latest(self, conn: asyncpg.Connection | asyncpg.Pool, rubric_id: str) -> RubricVersion | None:
         row = await store.latest(conn, rubric_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,7 +40,6 @@ class Config:
     api_key_cache_seconds: int = 60
     public_url: str = ""
     run_worker: bool = False
-    extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def base_url(self) -> str:

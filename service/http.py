@@ -17,7 +17,6 @@ from .state import SCHEMAS
 from .validation import depth_exceeds
 
 CALLER = web.RequestKey("caller", Caller)
-REQUEST_ID = web.RequestKey("request_id", str)
 DEFAULT_LIMIT, MAX_LIMIT = 50, 200
 
 H = TypeVar("H", bound=Callable[..., Any])

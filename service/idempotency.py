@@ -56,21 +56,21 @@ async def idempotency(request: web.Request, handler: Handler) -> web.StreamRespo
             response.headers["Location"] = stored["headers"]["location"]
         response.headers["Idempotent-Replayed"] = "true"
         return response
+    async def release() -> None:  # the request may be tried again with this key
+        await pool.execute("DELETE FROM idempotency_keys WHERE org_id = $1 AND key = $2", who.org_id, key)
+
     try:
         response = await handler(request)
     except Problem as problem:
         response = problem_response(problem, request)
     except BaseException:
-        async with pool.acquire() as conn:
-            await conn.execute("DELETE FROM idempotency_keys WHERE org_id = $1 AND key = $2", who.org_id, key)
+        await release()
         raise
     if isinstance(response, web.Response) and response.status < 500:
-        async with pool.acquire() as conn:
-            await conn.execute(
-                "UPDATE idempotency_keys SET status = $3, headers = $4, body = $5 WHERE org_id = $1 AND key = $2",
-                who.org_id, key, response.status,
-                {"content_type": response.content_type, "location": response.headers.get("Location")}, response.body)
+        await pool.execute(
+            "UPDATE idempotency_keys SET status = $3, headers = $4, body = $5 WHERE org_id = $1 AND key = $2",
+            who.org_id, key, response.status,
+            {"content_type": response.content_type, "location": response.headers.get("Location")}, response.body)
     else:
-        async with pool.acquire() as conn:
-            await conn.execute("DELETE FROM idempotency_keys WHERE org_id = $1 AND key = $2", who.org_id, key)
+        await release()
     return response

@@ -67,9 +67,7 @@ class KeyCache:
         self.forget()
 
     async def follow(self, dsn: str) -> None:
-        """Hold the LISTEN connection until cancelled (keys are cached only while it is up)."""
-        try:
-            await listen_forever(dsn, CHANNEL, self.forget, on_up=self._up, on_down=self._down, name="mlcf-keys",
-                                 heartbeat=HEARTBEAT)
-        finally:
-            self._down()
+        """Hold the LISTEN connection until cancelled (keys are cached only while it is up; `listen_forever`
+        calls `_down` whenever it stops holding it, cancellation included)."""
+        await listen_forever(dsn, CHANNEL, self.forget, on_up=self._up, on_down=self._down, name="mlcf-keys",
+                             heartbeat=HEARTBEAT)

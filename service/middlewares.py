@@ -13,7 +13,7 @@ from aiohttp.typedefs import Handler
 from . import errors
 from .auth import hash_token
 from .errors import FieldError
-from .http import CALLER, REQUEST_ID, bad_text
+from .http import CALLER, bad_text
 from .jsontext import dumps
 from .state import CONFIG, KEYS, METRICS, POOL
 
@@ -31,7 +31,6 @@ def route_name(request: web.Request) -> str:
 async def request_context(request: web.Request, handler: Handler) -> web.StreamResponse:
     incoming = request.headers.get("X-Request-ID", "")
     request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
-    request[REQUEST_ID] = request_id
     started = time.perf_counter()
     route = route_name(request)
     status = 500
@@ -67,12 +66,15 @@ def problem_response(problem: errors.Problem, request: web.Request) -> web.Respo
     return response
 
 
+def too_large(request: web.Request) -> errors.PayloadTooLarge:
+    return errors.PayloadTooLarge(f"The request body is larger than {request.app[CONFIG].max_body_bytes} bytes")
+
+
 @web.middleware
 async def problems(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
-        limit = request.app[CONFIG].max_body_bytes
-        if request.content_length is not None and request.content_length > limit:
-            raise errors.PayloadTooLarge(f"The request body is larger than {limit} bytes")
+        if request.content_length is not None and request.content_length > request.app[CONFIG].max_body_bytes:
+            raise too_large(request)
         return await handler(request)
     except errors.Problem as problem:
         return problem_response(problem, request)
@@ -83,8 +85,7 @@ async def problems(request: web.Request, handler: Handler) -> web.StreamResponse
             problem = errors.MethodNotAllowed(f"{request.method} is not allowed here",
                                               extra={"allow": sorted(exc.allowed_methods)})
         elif isinstance(exc, web.HTTPRequestEntityTooLarge):
-            problem = errors.PayloadTooLarge(
-                f"The request body is larger than {request.app[CONFIG].max_body_bytes} bytes")
+            problem = too_large(request)
         elif isinstance(exc, web.HTTPNotFound):
             problem = errors.NotFound(f"Nothing is at {request.path}")
         else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import asyncpg
@@ -25,10 +25,10 @@ class Migration:
     version: int
     name: str
     sql: str
+    checksum: str = field(init=False)  # SHA-256 of `sql`, computed once
 
-    @property
-    def checksum(self) -> str:
-        return hashlib.sha256(self.sql.encode()).hexdigest()
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "checksum", hashlib.sha256(self.sql.encode()).hexdigest())
 
 
 def discover(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
@@ -86,5 +86,6 @@ async def migrate(conn: asyncpg.Connection, directory: Path = MIGRATIONS_DIR) ->
         await conn.execute("SELECT pg_advisory_unlock($1)", ADVISORY_LOCK_KEY)
 
 
-async def pending_count(conn: asyncpg.Connection, directory: Path = MIGRATIONS_DIR) -> int:
-    return len(check(discover(directory), await applied(conn)))
+async def pending_count(conn: asyncpg.Connection, migrations: list[Migration]) -> int:
+    """How many of `migrations` (as discover() found them) the database has not applied."""
+    return len(check(migrations, await applied(conn)))

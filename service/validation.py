@@ -45,9 +45,6 @@ class SchemaRegistry:
     def names(self) -> list[str]:
         return sorted(self._by_name)
 
-    def schema(self, name: str) -> dict[str, Any]:
-        return self._by_name[name]
-
     def validator(self, name: str) -> Draft202012Validator:
         if name not in self._validators:
             self._validators[name] = StrictValidator(

@@ -8,7 +8,7 @@ from aiohttp import web
 
 from .. import migrate
 from ..http import json_response
-from ..state import METRICS, POOL, READINESS
+from ..state import METRICS, POOL, READINESS, ReadinessCheck
 
 routes = web.RouteTableDef()
 
@@ -32,10 +32,13 @@ async def readyz(request: web.Request) -> web.Response:
     return json_response(body, status=200 if not problems else 503)
 
 
-async def database_ready(app: web.Application) -> str | None:
-    async with app[POOL].acquire() as conn:
-        pending = await migrate.pending_count(conn)
-    return f"{pending} migration(s) not applied" if pending else None
+def database_ready(migrations: list[migrate.Migration]) -> ReadinessCheck:
+    """The database answers and has every one of `migrations` (the files, read once at start-up) applied."""
+    async def database_ready(app: web.Application) -> str | None:
+        async with app[POOL].acquire() as conn:
+            pending = await migrate.pending_count(conn, migrations)
+        return f"{pending} migration(s) not applied" if pending else None
+    return database_ready
 
 
 @routes.get("/metrics")

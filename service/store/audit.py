@@ -10,8 +10,11 @@ import structlog
 
 from ..auth import Caller
 
-COLUMNS = "org_id, actor, key_id, action, object_type, object_id, rubric, before, after, request_id"
-TYPES = ("uuid", "text", "uuid", "text", "text", "text", "jsonb", "jsonb", "jsonb", "text")  # of COLUMNS
+# The columns an audit row is written with, and their types, in the order of entry()'s values.
+TYPED_COLUMNS = (("org_id", "uuid"), ("actor", "text"), ("key_id", "uuid"), ("action", "text"),
+                 ("object_type", "text"), ("object_id", "text"), ("rubric", "jsonb"), ("before", "jsonb"),
+                 ("after", "jsonb"), ("request_id", "text"))
+COLUMNS = ", ".join(c for c, _t in TYPED_COLUMNS)
 
 
 def entry(caller: Caller, action: str, object_type: str, object_id: str | uuid.UUID, *,
@@ -25,9 +28,7 @@ def entry(caller: Caller, action: str, object_type: str, object_id: str | uuid.U
 def insert_from(source: str, first: int, expressions: dict[str, str] | None = None) -> str:
     """SQL inserting one audit row per row of `source`, from parameters $first.. in entry() order, except the
     columns given SQL `expressions` (which may use their parameter themselves)."""
-    columns = [c.strip() for c in COLUMNS.split(",")]
-    values = ", ".join((expressions or {}).get(c, f"${first + i}::{t}")
-                       for i, (c, t) in enumerate(zip(columns, TYPES, strict=True)))
+    values = ", ".join((expressions or {}).get(c, f"${first + i}::{t}") for i, (c, t) in enumerate(TYPED_COLUMNS))
     return f"INSERT INTO audit_events ({COLUMNS}) SELECT {values} FROM {source}"  # noqa: S608 - constants only
 
 

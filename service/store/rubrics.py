@@ -39,6 +39,10 @@ async def latest(conn: asyncpg.Connection | asyncpg.Pool, rubric_id: str) -> asy
         " FROM rubric_versions WHERE rubric_id = $1 ORDER BY version DESC LIMIT 1", rubric_id)
 
 
+async def any_published(conn: asyncpg.Connection | asyncpg.Pool) -> bool:
+    return await conn.fetchval("SELECT EXISTS (SELECT FROM rubric_versions)")
+
+
 async def all_latest(conn: asyncpg.Connection | asyncpg.Pool) -> list[asyncpg.Record]:
     return await conn.fetch(
         "SELECT DISTINCT ON (rubric_id) rubric_id, version, hash, purpose, framework, title, document, published_at"
