@@ -115,14 +115,13 @@ async def publish(conn: asyncpg.Connection, loaded: Loaded, base: Path | None = 
     conflicts: list[tuple[Path, Issue]] = []
     for rubric in loaded.rubrics:
         doc = rubric.document
-        existing = await store.publish(
+        row = await store.publish(
             conn, rubric_id=rubric.id, version=rubric.version, hash=rubric.hash, purpose=doc["purpose"],
             framework=doc["framework"], title=doc["title"], written=rubric.written, document=doc,
             source=rubric.source)
-        if existing is None:
-            row = await store.one_version(conn, rubric.id, rubric.version)
+        if row is not None:
             published.append(RubricVersion.from_row(row))
-        elif existing != rubric.hash:
+        elif await store.stored_hash(conn, rubric.id, rubric.version) != rubric.hash:
             conflicts.append((rubric.path, version_conflict(rubric)))
     if conflicts:
         loaded.issues.extend(conflicts)

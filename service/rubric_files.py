@@ -12,8 +12,6 @@ from .domain.source_check import Checked, check_source
 from .domain.yaml_source import MAX_BYTES, Issue
 from .validation import SchemaRegistry
 
-MLCF_ELEMENTS = 20
-
 
 @dataclass(frozen=True)
 class RubricFile:
@@ -71,13 +69,16 @@ class RubricChecker:
         # mlcf.yaml first: the other frameworks' crosswalks are checked against its elements.
         paths = sorted(directory.glob("*.yaml"), key=lambda p: (p.stem != "mlcf", p.name))
         for path in paths:
-            checked = check_source(_read(path), self.framework,
-                                   lambda d: framework_issues(d, out.frameworks.get("mlcf")))
+            checked = self.check_framework(_read(path), out.frameworks)
             out.issues += [(path, i) for i in checked.issues]
             if checked.valid and checked.document is not None:
                 out.frameworks[checked.document["id"]] = Framework.from_document(checked.document)
         if "mlcf" not in out.frameworks and not out.issues:
             out.issues.append((directory, Issue(1, 1, "no valid mlcf framework file (frameworks/mlcf.yaml)")))
+
+    def check_framework(self, raw: bytes, frameworks: dict[str, Framework]) -> Checked:
+        """A framework file (crosswalks checked against the mlcf framework among `frameworks`, if loaded)."""
+        return check_source(raw, self.framework, lambda d: framework_issues(d, frameworks.get("mlcf")))
 
     def check_development(self, raw: bytes, frameworks: dict[str, Framework]) -> Checked:
         mlcf = frameworks.get("mlcf")
@@ -152,9 +153,7 @@ def validate_paths(checker: RubricChecker, paths: list[Path], default_dir: Path)
             if not path.exists():
                 out.issues.append((path, Issue(1, 1, "no such file")))
             elif path.parent.name == "frameworks":
-                checked = check_source(_read(path), checker.framework,
-                                       lambda d: framework_issues(d, out.frameworks.get("mlcf")))
-                out.issues += [(path, i) for i in checked.issues]
+                out.issues += [(path, i) for i in checker.check_framework(_read(path), out.frameworks).issues]
             elif path.parent.name == "development":
                 out.issues += [(path, i) for i in checker.check_development(_read(path), out.frameworks).issues]
             else:

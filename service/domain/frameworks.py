@@ -35,12 +35,6 @@ class Framework:
             crosswalk={k: tuple(v) for k, v in doc.get("crosswalk", {}).items()},
         )
 
-    def domain_of(self, element_id: str) -> str:
-        return self.elements[element_id].domain_id
-
-    def domain_elements(self, domain_id: str) -> list[str]:
-        return [e.id for e in self.elements.values() if e.domain_id == domain_id]
-
 
 def framework_issues(doc: dict[str, Any], mlcf: Framework | None) -> list[tuple[str, str]]:
     """Semantic problems of a framework file, as (JSON pointer, message)."""

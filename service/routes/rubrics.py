@@ -7,6 +7,7 @@ from typing import Any
 from aiohttp import web
 
 from ..catalogue import Catalogue, ReloadRefused, RubricVersion, version_conflict
+from ..domain.rubric import DEFAULTS
 from ..domain.yaml_source import Issue
 from ..errors import FieldError, NotFound, UnsupportedMediaType, ValidationFailed
 from ..http import caller, json_response, query_choice, requires
@@ -15,7 +16,7 @@ from ..store import audit
 from ..store import rubrics as store
 
 routes = web.RouteTableDef()
-PURPOSES = ("recruitment", "appraisal_360", "engagement_survey")
+PURPOSES = tuple(DEFAULTS)  # the purposes a rubric can have
 YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
 
 
@@ -52,7 +53,7 @@ async def get_rubric(request: web.Request) -> web.Response:
 async def get_rubric_version(request: web.Request) -> web.Response:
     rubric_id, raw_version = request.match_info["rubric_id"], request.match_info["version"]
     found = None
-    if raw_version.isdigit() and len(raw_version) < 10:
+    if raw_version.isascii() and raw_version.isdigit() and len(raw_version) < 10:  # "²" is a digit, not a number
         found = await request.app[CATALOGUE].version(request.app[POOL], rubric_id, int(raw_version))
     if found is None:
         raise NotFound(f"No version {raw_version} of rubric {rubric_id!r}")

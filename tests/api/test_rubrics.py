@@ -93,6 +93,7 @@ async def test_unknown_rubric_and_version_are_404(api: Api) -> None:
     assert (await api.get("/v1/rubrics/nope")).status == 404
     assert (await api.get("/v1/rubrics/st3-interview/versions/99")).status == 404
     assert (await api.get("/v1/rubrics/st3-interview/versions/x")).status == 404
+    assert (await api.get("/v1/rubrics/st3-interview/versions/²")).status == 404  # a digit, but not ASCII
 
 
 async def test_reading_rubrics_needs_the_scope(client, make_token) -> None:
