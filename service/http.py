@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 
 from .auth import Caller
+from .domain.pointers import escape
 from .errors import BadRequest, FieldError, UnsupportedMediaType, ValidationFailed
 from .jsontext import dumps, dumps_bytes
 from .state import SCHEMAS
@@ -163,7 +164,7 @@ def text_errors(data: Any, path: str = "") -> list[FieldError]:
                 errors.append(FieldError(reason, pointer=where))
         elif isinstance(node, dict):
             for key, value in node.items():
-                child = where + "/" + key.replace("~", "~0").replace("/", "~1")
+                child = where + "/" + escape(key)
                 reason = bad_text(key)
                 if reason:
                     errors.append(FieldError(f"field name {reason}", pointer=child))

@@ -4,16 +4,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
-from typing import Any
 
 from jsonschema.exceptions import ValidationError
 
 from ..errors import FieldError
-
-
-def pointer(path: Iterable[Any]) -> str:
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
+from .pointers import pointer
 
 
 def field_errors(error: ValidationError) -> list[FieldError]:

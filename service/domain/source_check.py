@@ -8,6 +8,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from .pointers import unescape
 from .schema_errors import KEY_MESSAGES, field_errors
 from .yaml_source import Issue, Located, SourceError, load
 
@@ -52,7 +53,7 @@ def schema_issues(located: Located, schema: Draft202012Validator) -> list[Issue]
 
 
 def _last(ptr: str) -> str:
-    name = ptr.rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~")
+    name = unescape(ptr.rsplit("/", 1)[-1])
     return f"`{name}`"
 
 

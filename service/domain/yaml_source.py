@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 
+from .pointers import escape
+
 MAX_BYTES = 256 * 1024
 MAX_DEPTH = 24
 
@@ -70,10 +72,6 @@ _Loader.yaml_implicit_resolvers = {
 _Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
                               list("tTfF"))
 _PLAIN_TAGS = {"tag:yaml.org,2002:" + t for t in ("str", "int", "float", "bool", "null", "map", "seq")}
-
-
-def _escape(part: str) -> str:
-    return part.replace("~", "~0").replace("/", "~1")
 
 
 def _pos(mark: yaml.Mark) -> tuple[int, int]:
@@ -146,7 +144,7 @@ def _build(node: yaml.Node, pointer: str, out: Located, issues: list[Issue], loa
             key_value = _scalar(key_node, loader, issues, pointer)
             key = "null" if key_value is None else str(key_value).lower() if isinstance(key_value, bool) \
                 else str(key_value)
-            child = f"{pointer}/{_escape(key)}"
+            child = f"{pointer}/{escape(key)}"
             if key in result:
                 first = out.keys[child]
                 issues.append(Issue(*_pos(key_node.start_mark),
