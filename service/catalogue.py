@@ -17,6 +17,7 @@ from typing import Any
 
 import asyncpg
 
+from . import db
 from .domain.frameworks import Framework
 from .domain.yaml_source import Issue
 from .rubric_files import Loaded, RubricChecker, RubricFile, relative_name
@@ -71,7 +72,7 @@ class Catalogue:
             loaded = await asyncio.to_thread(self.checker.load_directory, self.directory)
             if not loaded.valid:
                 raise ReloadRefused(loaded, self.directory.parent)
-            async with pool.acquire() as conn, conn.transaction():
+            async with db.transaction(pool) as conn:
                 published = await publish(conn, loaded, self.directory.parent)
                 if on_publish is not None and published:
                     await on_publish(conn, published)

@@ -8,6 +8,7 @@ import structlog
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from . import db
 from .errors import Conflict, FieldError, Problem, ValidationFailed
 from .http import CALLER
 from .middlewares import problem_response
@@ -31,7 +32,7 @@ async def idempotency(request: web.Request, handler: Handler) -> web.StreamRespo
     body = await request.read()
     digest = hashlib.sha256(request.method.encode() + b" " + request.path.encode() + b"\n" + body).hexdigest()
     pool = request.app[POOL]
-    async with pool.acquire() as conn, conn.transaction():
+    async with db.transaction(pool) as conn:
         await conn.execute(
             "DELETE FROM idempotency_keys WHERE org_id = $1 AND key = $2 AND (created_at < now() - $3::text::interval"
             " OR (status IS NULL AND created_at < now() - $4::text::interval))", who.org_id, key, EXPIRY, ABANDONED)

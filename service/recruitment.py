@@ -20,9 +20,7 @@ from .domain import ranking
 from .domain.recruitment import (
     PanelRubric,
     Result,
-    number,
     render,
-    round4,
     score_candidate,
 )
 from .errors import Conflict, NotFound
@@ -52,11 +50,18 @@ async def pinned(catalogue: Catalogue, conn: asyncpg.Connection | asyncpg.Pool, 
     return version, _panel(version)
 
 
-async def open_campaign(conn: asyncpg.Connection, who: Caller, campaign_id: uuid.UUID) -> asyncpg.Record:
-    """The campaign, share-locked so it cannot be finalised under this transaction; 409 once finalised."""
-    campaign = await campaigns.campaign(conn, who.org_id, campaign_id, lock="share")
+async def campaign_or_404(conn: asyncpg.Connection | asyncpg.Pool, who: Caller, campaign_id: uuid.UUID, *,
+                          lock: str = "") -> asyncpg.Record:
+    """The organisation's campaign (locked as store.campaigns.campaign says), or 404."""
+    campaign = await campaigns.campaign(conn, who.org_id, campaign_id, lock=lock)
     if campaign is None:
         raise NotFound("No such campaign")
+    return campaign
+
+
+async def open_campaign(conn: asyncpg.Connection, who: Caller, campaign_id: uuid.UUID) -> asyncpg.Record:
+    """The campaign, share-locked so it cannot be finalised under this transaction; 409 once finalised."""
+    campaign = await campaign_or_404(conn, who, campaign_id, lock="share")
     if campaign["status"] != "open":
         raise Conflict(FINALISED)
     return campaign
@@ -66,18 +71,18 @@ def fraction_text(value: Fraction | None) -> str | None:
     return None if value is None else f"{value.numerator}/{value.denominator}"
 
 
-def standing_of(result: Result, rubric: PanelRubric) -> dict[str, Any]:
-    """What the ranking reads: its item fields, and the exact values it sorts on."""
-    return {"candidate_ref": result.candidate_ref, "composite": round_or_none(result.composite),
-            "percent": round_or_none(result.percent), "raw_total": result.raw_total,
-            "reasons": [{"code": r.code, "detail": r.detail} for r in result.reasons],
-            "station_scores": {s.station_id: number(s.score) for s in result.stations},
-            "exact": {"composite": fraction_text(result.composite),
-                      "tie": [fraction_text(result.station_score(s)) for s in rubric.tie_break]}}
-
-
-def round_or_none(value: Fraction | None) -> int | float | None:
-    return None if value is None else round4(value)
+def stored_summary(result: Result, rubric: PanelRubric, pin: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """What is stored of a result: its standing (what the ranking reads: its item fields as rendered, and
+    the exact values it sorts on) and the digest that tells whether a later result differs."""
+    rendered = render(result, pin)
+    standing = {"candidate_ref": result.candidate_ref, "composite": rendered["composite"],
+                "percent": rendered["percent"], "raw_total": result.raw_total, "reasons": rendered["reasons"],
+                "station_scores": {s["station_id"]: s["score"] for s in rendered["stations"]},
+                "exact": {"composite": fraction_text(result.composite),
+                          "tie": [fraction_text(result.station_score(s)) for s in rubric.tie_break]}}
+    # The exact values count too: a composite can move beyond the 4 decimal places it is rendered with.
+    digest = hashlib.sha256(dumps_bytes(rendered) + b"\n" + dumps_bytes(standing["exact"])).hexdigest()
+    return standing, digest
 
 
 def _fraction(text: str | None) -> Fraction | None:
@@ -172,8 +177,7 @@ async def attempt(conn: asyncpg.Connection, who: Caller, catalogue: Catalogue, b
     version, rubric = await pinned(catalogue, conn, loaded.campaign)
     change.check(rubric, version)
     result = score_candidate(rubric, change.scoring_input(loaded))
-    standing = standing_of(result, rubric)
-    digest = result_digest(render(result, version.pin), standing)
+    standing, digest = stored_summary(result, rubric, version.pin)
     changed = digest != loaded.digest
     events = result_events(loaded, result, base_url) if changed else []
     written = await store.write(
@@ -192,9 +196,7 @@ async def load(conn: asyncpg.Connection, who: Caller, campaign_id: uuid.UUID, re
     `writing` into a finalised campaign)."""
     row = await store.state(conn, who.org_id, campaign_id, ref)
     if row is None:
-        campaign = await campaigns.campaign(conn, who.org_id, campaign_id)
-        if campaign is None:
-            raise NotFound("No such campaign")
+        campaign = await campaign_or_404(conn, who, campaign_id)
         if writing and campaign["status"] != "open":
             raise Conflict(FINALISED)
         raise NotFound(f"No candidate {ref!r} in this campaign; create it with PUT /v1/campaigns/{{campaign_id}}"
@@ -208,12 +210,6 @@ async def current_result(conn: asyncpg.Connection, who: Caller, catalogue: Catal
     loaded = await load(conn, who, campaign_id, ref)
     version, rubric = await pinned(catalogue, conn, loaded.campaign)
     return render(score_candidate(rubric, loaded.scoring_input()), version.pin)
-
-
-def result_digest(rendered: dict[str, Any], standing: dict[str, Any]) -> str:
-    """What tells whether a change changed the result: the result as rendered, and the exact values the
-    ranking sorts on (a composite can move beyond the 4 decimal places it is rendered with)."""
-    return hashlib.sha256(dumps_bytes(rendered) + b"\n" + dumps_bytes(standing["exact"])).hexdigest()
 
 
 def result_events(loaded: Loaded, result: Result, base_url: str) -> list[tuple[str, dict[str, Any]]]:

@@ -81,7 +81,12 @@ class PanelRubric:
 
     @cached_property
     def max_score(self) -> Fraction:
-        return sum(self.station_max.values(), Fraction(0))
+        return exact_sum(self.station_max.values())
+
+    @cached_property
+    def percent_weight(self) -> Fraction:
+        """The composite's weight on the panel percent: 1 − Σ the components' weights."""
+        return 1 - exact_sum(self.components.values())
 
     @cached_property
     def spread_threshold(self) -> int:
@@ -91,7 +96,7 @@ class PanelRubric:
     @cached_property
     def station_max(self) -> dict[str, Fraction]:
         """station_max(s) = Σ_c weight(c) × scale.max."""
-        return {s.id: sum((self.weights[c] for c in s.criteria), Fraction(0)) * self.scale_max
+        return {s.id: exact_sum(self.weights[c] for c in s.criteria) * self.scale_max
                 for s in self.stations}
 
 
@@ -130,8 +135,11 @@ class CriterionResult:
     marks: dict[str, int]
     aggregate: Fraction | None
     flagged: bool
-    moderated: bool
     moderation: Moderation | None = None
+
+    @property
+    def moderated(self) -> bool:
+        return self.moderation is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +180,7 @@ def aggregate(marks: Sequence[int], how: str) -> Fraction | None:
     if not marks:
         return None
     if how == "median":
-        return Fraction(median(sorted(Fraction(m) for m in marks)))
+        return Fraction(median(Fraction(m) for m in marks))
     return Fraction(sum(marks), len(marks))
 
 
@@ -214,7 +222,7 @@ def score_candidate(rubric: PanelRubric, data: CandidateInput) -> Result:
                 criterion_id=cid, weight=rubric.weights[cid], marks=marks,
                 aggregate=moderation.mark if moderation else aggregate(values, rubric.aggregation),
                 flagged=flagged(values, rubric.spread_threshold, moderation is not None),
-                moderated=moderation is not None, moderation=moderation))
+                moderation=moderation))
         complete = all(c.aggregate is not None for c in criteria)
         stations.append(StationResult(
             station_id=station.id,
@@ -233,9 +241,8 @@ def score_candidate(rubric: PanelRubric, data: CandidateInput) -> Result:
     reasons += [Reason("missing_component", f"component {c} has no value") for c in missing_components]
     composite = None
     if percent is not None and not missing_components:
-        rest = 1 - sum(rubric.components.values(), Fraction(0))
-        composite = rest * percent + sum((w * exact(data.components[c]) for c, w in rubric.components.items()),
-                                         Fraction(0))
+        composite = rubric.percent_weight * percent + weighted_sum(
+            (w, exact(data.components[c])) for c, w in rubric.components.items())
 
     flags = [(s.station_id, c.criterion_id) for s in stations for c in s.criteria if c.flagged]
     if reasons:

@@ -11,10 +11,10 @@ from typing import Any
 import asyncpg
 from aiohttp import web
 
-from .. import recruitment
+from .. import db, recruitment
 from ..domain.recruitment import number
 from ..domain.reliability import krippendorff_interval, panellist_stats
-from ..errors import Conflict, FieldError, NotAcceptable, NotFound, ValidationFailed
+from ..errors import Conflict, FieldError, NotAcceptable, ValidationFailed
 from ..events import emit
 from ..http import caller, decode_cursor, json_response, page_limit, paged, read_json, requires
 from ..ids import path_id
@@ -38,10 +38,7 @@ def campaign_json(row: asyncpg.Record) -> dict[str, Any]:
 
 
 async def existing_campaign(request: web.Request) -> asyncpg.Record:
-    row = await store.campaign(request.app[POOL], caller(request).org_id, campaign_id(request))
-    if row is None:
-        raise NotFound("No such campaign")
-    return row
+    return await recruitment.campaign_or_404(request.app[POOL], caller(request), campaign_id(request))
 
 
 @routes.post("/v1/campaigns")
@@ -63,7 +60,7 @@ async def create_campaign(request: web.Request) -> web.Response:
     if version.purpose != "recruitment":
         raise ValidationFailed("The rubric is not a recruitment rubric", errors=[FieldError(
             f"{version.id} is an {version.purpose} rubric; campaigns need a recruitment rubric", pointer="/rubric_id")])
-    async with pool.acquire() as conn, conn.transaction():
+    async with db.transaction(pool) as conn:
         row = await store.create_campaign(conn, who.org_id, reference=body["reference"], title=body["title"],
                                           rubric_id=version.id, rubric_version=version.version,
                                           rubric_hash=version.hash)
@@ -153,10 +150,8 @@ async def get_ranking(request: web.Request) -> web.Response:
 @requires("recruitment:write")
 async def finalise(request: web.Request) -> web.Response:
     who = caller(request)
-    async with request.app[POOL].acquire() as conn, conn.transaction():
-        campaign = await store.campaign(conn, who.org_id, campaign_id(request), lock="update")
-        if campaign is None:
-            raise NotFound("No such campaign")
+    async with db.transaction(request.app[POOL]) as conn:
+        campaign = await recruitment.campaign_or_404(conn, who, campaign_id(request), lock="update")
         if campaign["status"] == "finalised":
             raise Conflict("The campaign is already finalised")
         row = await store.finalise(conn, campaign["id"])

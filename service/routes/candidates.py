@@ -6,7 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .. import candidate_changes, recruitment
+from .. import candidate_changes, db, recruitment
 from ..errors import FieldError, ValidationFailed
 from ..http import caller, json_response, read_json, requires
 from ..jsontext import rfc3339
@@ -38,7 +38,7 @@ def candidate_json(row: Any) -> dict[str, Any]:
 async def put_candidate(request: web.Request) -> web.Response:
     body = await read_json(request, "candidate-put")
     who, candidate_ref = caller(request), ref(request, "candidate_ref")
-    async with request.app[POOL].acquire() as conn, conn.transaction():
+    async with db.transaction(request.app[POOL]) as conn:
         campaign = await recruitment.open_campaign(conn, who, campaign_id(request))
         version, rubric = await recruitment.pinned(request.app[CATALOGUE], conn, campaign)
         unknown = sorted(set(body.get("components", {})) - set(rubric.components))
