@@ -7,9 +7,7 @@ that emits a message to its first attempt arriving at the receiver. Everything s
 from __future__ import annotations
 
 import asyncio
-import socket
 import statistics
-import sys
 import time
 from contextlib import asynccontextmanager
 from typing import Any
@@ -17,9 +15,8 @@ from typing import Any
 import aiohttp
 import asyncpg
 
-from bench.support import fresh_database
+from bench.support import child, free_port, fresh_database
 from service import db, events
-from service.config import ROOT
 from service.domain.signing import new_secret
 from service.log import configure_logging
 from service.outbox import Worker
@@ -33,26 +30,11 @@ MAX_SECONDS = 60
 
 @asynccontextmanager
 async def _receiver():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "bench.delivery_receiver", str(port),
-                                                cwd=ROOT, stdout=asyncio.subprocess.DEVNULL,
-                                                stderr=asyncio.subprocess.DEVNULL)
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
-    try:
-        async with aiohttp.ClientSession() as http:
-            for _ in range(100):
-                try:
-                    async with http.get(base + "/stats") as reply:
-                        if reply.status == 200:
-                            break
-                except aiohttp.ClientConnectionError:
-                    await asyncio.sleep(0.1)
-            yield base, http
-    finally:
-        proc.terminate()
-        await proc.wait()
+    async with child(["-m", "bench.delivery_receiver", str(port)], {}, base + "/stats"), \
+            aiohttp.ClientSession() as http:
+        yield base, http
 
 
 async def _arrivals(http: aiohttp.ClientSession, base: str) -> dict[str, float]:

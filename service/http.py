@@ -46,11 +46,16 @@ def json_response(data: Any, status: int = 200, headers: Mapping[str, str] | Non
                         headers=headers)
 
 
-async def read_json(request: web.Request, schema: str | None = None) -> Any:
-    """The request body as JSON, validated against a schema from schemas/ (422 with pointers)."""
+def require_json(request: web.Request, what: str = "the body") -> None:
+    """415 unless the request says its body is JSON."""
     ctype = request.content_type
     if ctype != "application/json" and not ctype.endswith("+json"):
-        raise UnsupportedMediaType(f"Send the body as application/json, not {ctype or 'nothing'}")
+        raise UnsupportedMediaType(f"Send {what} as application/json, not {ctype or 'nothing'}")
+
+
+async def read_json(request: web.Request, schema: str | None = None) -> Any:
+    """The request body as JSON, validated against a schema from schemas/ (422 with pointers)."""
+    require_json(request)
     raw = await request.read()
     return parse_json(raw, request.app[SCHEMAS].errors if schema else None, schema)
 

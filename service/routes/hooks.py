@@ -14,8 +14,8 @@ from aiohttp import web
 from .. import db
 from ..actors import SystemCaller, source_caller
 from ..domain.signing import SignatureError, verify
-from ..errors import BadRequest, FieldError, NotFound, Problem, Unauthorized, UnsupportedMediaType, ValidationFailed
-from ..http import json_response, parse_json, public
+from ..errors import BadRequest, FieldError, NotFound, Problem, Unauthorized, ValidationFailed
+from ..http import json_response, parse_json, public, require_json
 from ..ids import path_id
 from ..inbound import INBOUND_EVENTS, HookContext
 from ..middlewares import problem_response
@@ -76,9 +76,7 @@ async def _process(request: web.Request, conn: asyncpg.Connection, who: SystemCa
     """Validate and dispatch one new event: (the answer, its type if known, why it was refused)."""
     event_type: str | None = None
     try:
-        ctype = request.content_type
-        if ctype != "application/json" and not ctype.endswith("+json"):
-            raise UnsupportedMediaType(f"Send the event as application/json, not {ctype or 'nothing'}")
+        require_json(request, "the event")
         schemas = request.app[SCHEMAS]
         envelope: dict[str, Any] = parse_json(body, schemas.errors, ENVELOPE)
         event_type = envelope["type"]
