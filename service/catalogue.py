@@ -52,8 +52,8 @@ class ReloadRefused(Exception):
 
     def __init__(self, loaded: Loaded, base: Path | None) -> None:
         self.loaded = loaded
-        self.lines = loaded.lines(base)
         self.named_issues = [(relative_name(path, base), issue) for path, issue in loaded.issues]
+        self.lines = [issue.render(name) for name, issue in self.named_issues]
         super().__init__(f"{len(self.lines)} problem(s) in the rubric files")
 
 
