@@ -17,10 +17,10 @@ from .idempotency import idempotency
 from .keys import KeyCache
 from .metrics import Metrics
 from .middlewares import authenticate, problems, request_context
-from .recruitment import StateCache
+from .recruitment import StateCache, candidate_writes
 from .routes import audit, campaigns, candidates, docs, frameworks, health, rubrics
 from .rubric_files import RubricChecker
-from .state import CANDIDATE_STATES, CATALOGUE, CONFIG, KEYS, METRICS, POOL, READINESS, SCHEMAS
+from .state import CANDIDATE_STATES, CANDIDATE_WRITES, CATALOGUE, CONFIG, KEYS, METRICS, POOL, READINESS, SCHEMAS
 from .store import rubrics as rubrics_store
 from .validation import SchemaRegistry
 
@@ -55,6 +55,7 @@ async def _pool_ctx(app: web.Application) -> AsyncIterator[None]:
     config = app[CONFIG]
     pool = app[POOL] = await db.create_pool(config.require_database_url(), min_size=config.db_pool_min,
                                             max_size=config.db_pool_max)
+    app[CANDIDATE_WRITES] = candidate_writes(pool)
     try:
         yield
     finally:

@@ -53,14 +53,14 @@ class Loaded:
 
 class Change(Protocol):
     """One change to a candidate: its check against the rubric, its effect on the scoring input, its audit
-    row, how it is stored (a `kind` of store.candidates.write with its parameters) and the state it leaves."""
+    row, how it is stored (a `kind` of store.candidates.Write with its `change` fields) and the state it leaves."""
 
     kind: str
 
     def check(self, rubric: PanelRubric, version: RubricVersion) -> None: ...
     def scoring_input(self, loaded: Loaded) -> CandidateInput: ...
     def audit(self, who: Caller, loaded: Loaded, rubric: PanelRubric, version: RubricVersion) -> tuple[Any, ...]: ...
-    def parameters(self) -> tuple[Any, ...]: ...
+    def parameters(self) -> dict[str, Any]: ...
     def scorecards_after(self, loaded: Loaded) -> list[Scorecard] | None:
         """The scorecards once written, when that is all it changes (else the state must be read again)."""
 
@@ -110,9 +110,9 @@ class ScorecardPut:
                            "scorecard", f"{loaded.candidate_id}/{self.station_id}/{self.panellist_ref}",
                            rubric=version.pin, after=self.body)
 
-    def parameters(self) -> tuple[Any, ...]:
-        return (self.station_id, self.panellist_ref, self.body["marks"], self.body.get("evidence", {}),
-                self.body.get("comment"))
+    def parameters(self) -> dict[str, Any]:
+        return {"station_id": self.station_id, "panellist_ref": self.panellist_ref, "marks": self.body["marks"],
+                "evidence": self.body.get("evidence", {}), "comment": self.body.get("comment")}
 
 
 @dataclass(frozen=True)
@@ -150,9 +150,8 @@ class ModerationPost:
                            before={"moderation": previous, "aggregate": number(before)},
                            after={"moderation": self.body})
 
-    def parameters(self) -> tuple[Any, ...]:
-        b = self.body
-        return b["station_id"], b["criterion_id"], b["mark"], b["reason"], b["moderator_ref"]
+    def parameters(self) -> dict[str, Any]:
+        return {name: self.body[name] for name in ("station_id", "criterion_id", "mark", "reason", "moderator_ref")}
 
     def scorecards_after(self, loaded: Loaded) -> None:
         return None  # the stored moderation carries the time it was written
@@ -177,8 +176,8 @@ class CandidateSaved:
                            loaded.candidate_id, rubric=version.pin,
                            after={"candidate_ref": loaded.candidate_ref, **self.body})
 
-    def parameters(self) -> tuple[Any, ...]:
-        return ()
+    def parameters(self) -> dict[str, Any]:
+        return {}
 
     def scorecards_after(self, loaded: Loaded) -> None:
         return None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any
@@ -13,7 +14,9 @@ from urllib.parse import quote
 
 import asyncpg
 
+from . import db
 from .auth import Caller
+from .batches import Batcher
 from .candidate_changes import Change, Loaded
 from .catalogue import Catalogue, RubricVersion
 from .domain import ranking
@@ -138,39 +141,57 @@ class StateCache:
                                   result_status=saved.result.status, digest=saved.digest))
 
 
-async def change_candidate(conn: asyncpg.Connection, who: Caller, catalogue: Catalogue, states: StateCache,
-                           base_url: str, campaign_id: uuid.UUID, ref: str, change: Change) -> Saved:
+CandidateWrites = Batcher[store.Write, store.Written]
+
+
+def candidate_writes(pool: asyncpg.Pool) -> CandidateWrites:
+    """The batches the optimistic writes of this process are stored in (see batches.py)."""
+    return Batcher(pool, store.write, key=lambda w: w.candidate_id)
+
+
+async def change_candidate(pool: asyncpg.Pool, writes: CandidateWrites, who: Caller, catalogue: Catalogue,
+                           states: StateCache, base_url: str, campaign_id: uuid.UUID, ref: str,
+                           change: Change) -> Saved:
     """Apply one change to a candidate and store it with its audit row, the recomputed result and the events.
 
-    Optimistic first: score the state this process kept (or read it), then one guarded statement (no
-    transaction, no lock held while scoring). When other writers of the same candidate keep winning,
-    lock the candidate and do it once more.
+    Optimistic first: score the state this process kept (or read it), then one guarded write, stored
+    with the other requests' in the next batch (no transaction, no lock held while scoring). When other
+    writers of the same candidate keep winning, lock the candidate and do it once more.
     """
     key = (who.org_id, campaign_id, ref)
     loaded = states.get(key)
     for _ in range(OPTIMISTIC_ATTEMPTS):
-        saved = await attempt(conn, who, catalogue, base_url,
-                              loaded or await load(conn, who, campaign_id, ref, writing=True), change)
+        if loaded is None:
+            loaded = await load(pool, who, campaign_id, ref, writing=True)
+        saved = await attempt(pool, who, catalogue, base_url, loaded, change, writes.submit)
         if saved is not None:
             states.after(key, change, saved)
             return saved
         loaded = None
-    async with conn.transaction():
+    async with db.transaction(pool) as conn:
         await store.lock(conn, who.org_id, campaign_id, ref)
         saved = await attempt(conn, who, catalogue, base_url, await load(conn, who, campaign_id, ref, writing=True),
-                              change)
+                              change, in_transaction(conn))
     if saved is None:
         raise RuntimeError("a candidate locked by this transaction changed under it")
     states.after(key, change, saved)
     return saved
 
 
-async def attempt(conn: asyncpg.Connection, who: Caller, catalogue: Catalogue, base_url: str, loaded: Loaded,
-                  change: Change) -> Saved | None:
-    """Check, score and write once from `loaded`; None when the candidate is no longer in that state.
+def in_transaction(conn: asyncpg.Connection) -> Callable[[store.Write], Awaitable[store.Written]]:
+    """Store a write alone on this connection (in the caller's transaction)."""
+    async def write(w: store.Write) -> store.Written:
+        written, = await store.write(conn, [w])
+        return written
+    return write
 
-    Inside a transaction that holds the candidate's lock (or its just-upserted row), from a state read
-    in it, this always writes.
+
+async def attempt(conn: asyncpg.Connection | asyncpg.Pool, who: Caller, catalogue: Catalogue, base_url: str,
+                  loaded: Loaded, change: Change, write: Callable[[store.Write], Awaitable[store.Written]]
+                  ) -> Saved | None:
+    """Check, score and write once from `loaded` (with `write`); None when the candidate is no longer in
+    that state. Inside a transaction that holds the candidate's lock (or its just-upserted row), from a
+    state read in it, this always writes.
     """
     if loaded.campaign["status"] != "open":
         raise Conflict(FINALISED)
@@ -180,17 +201,17 @@ async def attempt(conn: asyncpg.Connection, who: Caller, catalogue: Catalogue, b
     standing, digest = stored_summary(result, rubric, version.pin)
     changed = digest != loaded.digest
     events = result_events(loaded, result, base_url) if changed else []
-    written = await store.write(
-        conn, change.kind, org_id=who.org_id, campaign_id=loaded.campaign["id"], candidate_id=loaded.candidate_id,
-        revision=loaded.revision, audit_entry=change.audit(who, loaded, rubric, version),
+    written = await write(store.Write(
+        change.kind, campaign_id=loaded.campaign["id"], candidate_id=loaded.candidate_id, revision=loaded.revision,
+        audit_entry=change.audit(who, loaded, rubric, version),
         result=(result.status, result.appointable, digest, standing) if changed else None,
-        events=envelopes(events), change=change.parameters())
+        events=envelopes(events), change=change.parameters()))
     if not written.open:
         raise Conflict(FINALISED)
     return Saved(loaded, result, digest) if written.written else None
 
 
-async def load(conn: asyncpg.Connection, who: Caller, campaign_id: uuid.UUID, ref: str, *,
+async def load(conn: asyncpg.Connection | asyncpg.Pool, who: Caller, campaign_id: uuid.UUID, ref: str, *,
                writing: bool = False) -> Loaded:
     """The candidate's state; 404 when the campaign or the candidate is not there (409 first, when
     `writing` into a finalised campaign)."""

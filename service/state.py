@@ -11,7 +11,7 @@ from .catalogue import Catalogue
 from .config import Config
 from .keys import KeyCache
 from .metrics import Metrics
-from .recruitment import StateCache
+from .recruitment import CandidateWrites, StateCache
 from .validation import SchemaRegistry
 
 ReadinessCheck = Callable[[web.Application], Awaitable[str | None]]
@@ -24,3 +24,4 @@ READINESS = web.AppKey("readiness", list[ReadinessCheck])
 CATALOGUE = web.AppKey("catalogue", Catalogue)
 KEYS = web.AppKey("keys", KeyCache)
 CANDIDATE_STATES = web.AppKey("candidate_states", StateCache)
+CANDIDATE_WRITES = web.AppKey("candidate_writes", CandidateWrites)

@@ -10,7 +10,7 @@ from .. import candidate_changes, db, recruitment
 from ..errors import FieldError, ValidationFailed
 from ..http import caller, json_response, read_json, requires
 from ..jsontext import rfc3339
-from ..state import CANDIDATE_STATES, CATALOGUE, CONFIG, POOL
+from ..state import CANDIDATE_STATES, CANDIDATE_WRITES, CATALOGUE, CONFIG, POOL
 from ..store import candidates as store
 from .campaigns import campaign_id
 
@@ -51,16 +51,16 @@ async def put_candidate(request: web.Request) -> web.Response:
                                           display_name=body.get("display_name"), components=body.get("components"))
         loaded = await recruitment.load(conn, who, campaign["id"], candidate_ref)
         await recruitment.attempt(conn, who, request.app[CATALOGUE], request.app[CONFIG].base_url, loaded,
-                                  candidate_changes.CandidateSaved(created, body))
+                                  candidate_changes.CandidateSaved(created, body), recruitment.in_transaction(conn))
     request.app[CANDIDATE_STATES].forget((who.org_id, campaign["id"], candidate_ref))
     return json_response(candidate_json(row), status=201 if created else 200)
 
 
 async def change(request: web.Request, candidate_ref: str, change: candidate_changes.Change) -> recruitment.Saved:
-    async with request.app[POOL].acquire() as conn:
-        return await recruitment.change_candidate(conn, caller(request), request.app[CATALOGUE],
-                                                  request.app[CANDIDATE_STATES], request.app[CONFIG].base_url,
-                                                  campaign_id(request), candidate_ref, change)
+    app = request.app
+    return await recruitment.change_candidate(app[POOL], app[CANDIDATE_WRITES], caller(request), app[CATALOGUE],
+                                              app[CANDIDATE_STATES], app[CONFIG].base_url, campaign_id(request),
+                                              candidate_ref, change)
 
 
 @routes.put(BASE + "/scorecards/{station_id}/{panellist_ref}")

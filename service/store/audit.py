@@ -14,7 +14,8 @@ from ..auth import Caller
 TYPED_COLUMNS = (("org_id", "uuid"), ("actor", "text"), ("key_id", "uuid"), ("action", "text"),
                  ("object_type", "text"), ("object_id", "text"), ("rubric", "jsonb"), ("before", "jsonb"),
                  ("after", "jsonb"), ("request_id", "text"))
-COLUMNS = ", ".join(c for c, _t in TYPED_COLUMNS)
+NAMES = tuple(c for c, _t in TYPED_COLUMNS)
+COLUMNS = ", ".join(NAMES)
 
 
 def entry(caller: Caller, action: str, object_type: str, object_id: str | uuid.UUID, *,
@@ -25,14 +26,8 @@ def entry(caller: Caller, action: str, object_type: str, object_id: str | uuid.U
             before, after, request_id)
 
 
-def insert_from(source: str, first: int, expressions: dict[str, str] | None = None) -> str:
-    """SQL inserting one audit row per row of `source`, from parameters $first.. in entry() order, except the
-    columns given SQL `expressions` (which may use their parameter themselves)."""
-    values = ", ".join((expressions or {}).get(c, f"${first + i}::{t}") for i, (c, t) in enumerate(TYPED_COLUMNS))
-    return f"INSERT INTO audit_events ({COLUMNS}) SELECT {values} FROM {source}"  # noqa: S608 - constants only
-
-
-_RECORD = insert_from("(SELECT) AS one", 1)
+_RECORD = (f"INSERT INTO audit_events ({COLUMNS}) VALUES ("  # noqa: S608 - constants only
+           + ", ".join(f"${i}::{t}" for i, (_c, t) in enumerate(TYPED_COLUMNS, 1)) + ")")
 
 
 async def record(conn: asyncpg.Connection, caller: Caller, action: str, object_type: str,

@@ -1,14 +1,15 @@
 """Candidates, their scorecards and moderations, and their computed results. Every query is scoped by org.
 
-A change to a candidate is written by one guarded statement (see `write`): it stores the change, the
-audit row, the recomputed result and the outbox messages only if the candidate's `revision` is still
-the one its state was read at, and the campaign is still open. Every change bumps the revision, so a
-writer that raced another one writes nothing and reads again.
+A change to a candidate is written by one guarded statement (see `write`, which takes a batch of them):
+it stores the change, the audit row, the recomputed result and the outbox messages only if the
+candidate's `revision` is still the one its state was read at, and the campaign is still open. Every
+change bumps the revision, so a writer that raced another one writes nothing and reads again.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,54 +35,84 @@ LOCK = (
     "SELECT c.revision FROM campaigns k JOIN candidates c ON c.campaign_id = k.id"
     " WHERE k.org_id = $1 AND k.id = $2 AND c.candidate_ref = $3 FOR SHARE OF k FOR UPDATE OF c")
 
-# The guarded write. $1 org, $2 campaign, $3 candidate, $4 the revision read; $5-$14 the audit row
-# (audit.entry order); $15-$18 the result's status, appointable, digest and standing (status null: the
-# result did not change, nothing is written); $19/$20 the events (parallel arrays of types and bodies);
-# from $21 the parameters of the change itself: a CTE `previous` (the row it replaces, as JSON, if the
-# audit row's `before` is to come from the database) and a CTE `change` that writes one row per row of
-# `guard` (the candidate, when the guard holds).
+# A batch of guarded writes, one statement: $1 the writes as a JSON array of objects with the ROW columns
+# (`i` numbers them; the audit row's columns as audit.entry gives them; the result's status, appointable,
+# digest and standing, status null when the result did not change; the change's own fields, see Write);
+# $2/$3/$4 their events as parallel arrays (the write's `i`, type, body). A write is done only where the
+# candidate's revision is still the one it was scored at and its campaign still open; the others write
+# nothing. Each write in a batch must be to a different candidate.
+ROW = (("i", "integer"), ("kind", "text"), ("campaign_id", "uuid"), ("candidate_id", "uuid"), ("revision", "bigint"),
+       *audit.TYPED_COLUMNS,
+       ("status", "text"), ("appointable", "boolean"), ("digest", "text"), ("standing", "jsonb"),
+       ("station_id", "text"), ("panellist_ref", "text"), ("marks", "jsonb"), ("evidence", "jsonb"),
+       ("comment", "text"), ("criterion_id", "text"), ("mark", "integer"), ("reason", "text"),
+       ("moderator_ref", "text"))
+_EVENTS = ("(SELECT g.org_id, t.event_type, t.body, t.n FROM unnest($2::integer[], $3::text[], $4::bytea[])"
+           " WITH ORDINALITY AS t (i, event_type, body, n) JOIN g USING (i))")
 WRITE = (  # assembled from constants only
+    "WITH w AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS w ("  # noqa: S608
+    + ", ".join(f"{name} {type_}" for name, type_ in ROW) + ")),"
     # FOR SHARE waits for any transaction changing the campaign and then re-checks `status`, so a
     # finalisation can't commit between this check and this statement's commit.
-    "WITH open AS (SELECT id FROM campaigns WHERE id = $2::uuid AND org_id = $1::uuid AND status = 'open'"  # noqa: S608
+    " open AS (SELECT id, org_id FROM campaigns WHERE id IN (SELECT campaign_id FROM w) AND status = 'open'"
     "  FOR SHARE),"
-    " guard AS (UPDATE candidates SET revision = revision + 1"
-    "  WHERE id = $3::uuid AND revision = $4::bigint AND campaign_id = (SELECT id FROM open) RETURNING id),"
-    " previous AS ({previous}), change AS ({change}),"
-    " audited AS (" + audit.insert_from("guard", 5, {"before": "coalesce((SELECT row FROM previous), $12::jsonb)"})
-    + "),"
+    " guard AS (UPDATE candidates c SET revision = c.revision + 1 FROM w"
+    "  WHERE c.id = w.candidate_id AND c.revision = w.revision AND c.campaign_id = w.campaign_id"
+    "  AND (w.campaign_id, w.org_id) IN (SELECT id, org_id FROM open) RETURNING w.i),"
+    " g AS (SELECT w.* FROM w JOIN guard USING (i)),"
+    # The scorecard a write replaces, for its audit row's `before` (read in the statement's snapshot,
+    # which the guard proves current).
+    " previous AS (SELECT w.i, row_to_json(s)::jsonb AS row FROM w JOIN LATERAL (SELECT marks, evidence,"
+    "  comment, submitted_at FROM scorecards WHERE candidate_id = w.candidate_id AND station_id = w.station_id"
+    "  AND panellist_ref = w.panellist_ref) AS s ON true WHERE w.kind = 'scorecard'),"
+    " scored AS (INSERT INTO scorecards (org_id, campaign_id, candidate_id, station_id, panellist_ref, marks,"
+    "  evidence, comment) SELECT org_id, campaign_id, candidate_id, station_id, panellist_ref, marks,"
+    "  coalesce(evidence, '{}'), comment FROM g WHERE kind = 'scorecard'"
+    "  ON CONFLICT (candidate_id, station_id, panellist_ref) DO UPDATE SET marks = EXCLUDED.marks,"
+    "  evidence = EXCLUDED.evidence, comment = EXCLUDED.comment, submitted_at = now()),"
+    " moderated AS (INSERT INTO moderations (org_id, campaign_id, candidate_id, station_id, criterion_id, mark,"
+    "  reason, moderator_ref) SELECT org_id, campaign_id, candidate_id, station_id, criterion_id, mark, reason,"
+    "  moderator_ref FROM g WHERE kind = 'moderation'"
+    "  ON CONFLICT (candidate_id, station_id, criterion_id) DO UPDATE SET mark = EXCLUDED.mark,"
+    "  reason = EXCLUDED.reason, moderator_ref = EXCLUDED.moderator_ref, created_at = now()),"
+    " audited AS (INSERT INTO audit_events (" + audit.COLUMNS + ") SELECT "
+    + ", ".join("coalesce(p.row, g.before)" if name == "before" else f"g.{name}" for name, _t in audit.TYPED_COLUMNS)
+    + " FROM g LEFT JOIN previous p USING (i) ORDER BY g.i),"
     " result AS (INSERT INTO candidate_results (candidate_id, org_id, campaign_id, status, appointable, digest,"
-    "  standing) SELECT id, $1::uuid, $2::uuid, $15::text, $16::boolean, $17::text, $18::jsonb"
-    "  FROM guard WHERE $15::text IS NOT NULL"
+    "  standing) SELECT candidate_id, org_id, campaign_id, status, appointable, digest, standing FROM g"
+    "  WHERE status IS NOT NULL"
     "  ON CONFLICT (candidate_id) DO UPDATE SET status = EXCLUDED.status, appointable = EXCLUDED.appointable,"
     "  digest = EXCLUDED.digest, standing = EXCLUDED.standing, updated_at = now()),"
-    " queued AS (INSERT INTO webhook_messages (" + outbox.QUEUE_COLUMNS + ")"
-    "  SELECT q.* FROM guard, (" + outbox.subscribers_of("$1", "$19", "$20") + ") AS q RETURNING 1),"
+    " queued AS (INSERT INTO webhook_messages (" + outbox.QUEUE_COLUMNS + ") " + outbox.subscribers_of(_EVENTS)
+    + " RETURNING 1),"
     " " + outbox.NOTIFIED +
     # Data-modifying CTEs always run; `notified`, a plain SELECT, runs only because it is read here.
-    " SELECT (SELECT count(*) FROM open) AS open, (SELECT count(*) FROM guard) AS written,"
-    "  (SELECT count(*) FROM notified) AS woken")
+    " SELECT w.i, EXISTS (SELECT FROM open WHERE open.id = w.campaign_id AND open.org_id = w.org_id) AS open,"
+    "  EXISTS (SELECT FROM guard WHERE guard.i = w.i) AS written, (SELECT count(*) FROM notified) AS woken"
+    " FROM w ORDER BY w.i")
 
-_NO_PREVIOUS = "SELECT NULL::jsonb AS row WHERE false"
-_CHANGES = {
-    # Re-marking the candidate's result alone (its own row was changed by the caller's transaction).
-    "none": (_NO_PREVIOUS, "SELECT 1 FROM guard"),
-    "scorecard": (  # $21 station, $22 panellist, $23 marks, $24 evidence, $25 comment
-        "SELECT row_to_json(p)::jsonb AS row FROM (SELECT marks, evidence, comment, submitted_at FROM scorecards"
-        " WHERE candidate_id = $3::uuid AND station_id = $21::text AND panellist_ref = $22::text) AS p",
-        "INSERT INTO scorecards (org_id, campaign_id, candidate_id, station_id, panellist_ref, marks, evidence,"
-        " comment) SELECT $1::uuid, $2::uuid, id, $21::text, $22::text, $23::jsonb, $24::jsonb, $25::text FROM guard"
-        " ON CONFLICT (candidate_id, station_id, panellist_ref) DO UPDATE SET marks = EXCLUDED.marks,"
-        " evidence = EXCLUDED.evidence, comment = EXCLUDED.comment, submitted_at = now()"),
-    "moderation": (  # $21 station, $22 criterion, $23 mark, $24 reason, $25 moderator
-        _NO_PREVIOUS,
-        "INSERT INTO moderations (org_id, campaign_id, candidate_id, station_id, criterion_id, mark, reason,"
-        " moderator_ref) SELECT $1::uuid, $2::uuid, id, $21::text, $22::text, $23::integer, $24::text, $25::text"
-        " FROM guard ON CONFLICT (candidate_id, station_id, criterion_id) DO UPDATE SET mark = EXCLUDED.mark,"
-        " reason = EXCLUDED.reason, moderator_ref = EXCLUDED.moderator_ref, created_at = now()"),
-}
-_WRITES = {kind: WRITE.replace("{previous}", previous).replace("{change}", change)
-           for kind, (previous, change) in _CHANGES.items()}
+
+@dataclass(frozen=True, slots=True)
+class Write:
+    """One change to a candidate, to be stored if the candidate is still at `revision`."""
+
+    kind: str  # "scorecard", "moderation", or "none" (re-marking the result alone)
+    campaign_id: uuid.UUID
+    candidate_id: uuid.UUID
+    revision: int
+    audit_entry: tuple[Any, ...]  # audit.entry()
+    # status, appointable, digest, standing; None when the result did not change
+    result: tuple[str, bool | None, str, dict[str, Any]] | None
+    events: tuple[list[str], list[bytes]]  # types and bodies
+    change: dict[str, Any]  # scorecard: station_id, panellist_ref, marks, evidence, comment;
+    #                         moderation: station_id, criterion_id, mark, reason, moderator_ref
+
+    def row(self, i: int) -> dict[str, Any]:
+        status, appointable, digest, standing = self.result or (None, None, None, None)
+        return {"i": i, "kind": self.kind, "campaign_id": self.campaign_id, "candidate_id": self.candidate_id,
+                "revision": self.revision, **dict(zip(audit.NAMES, self.audit_entry, strict=True)),
+                "status": status, "appointable": appointable, "digest": digest, "standing": standing,
+                **self.change}
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,15 +132,18 @@ async def lock(conn: asyncpg.Connection, org_id: uuid.UUID, campaign_id: uuid.UU
     return await conn.fetchval(LOCK, org_id, campaign_id, ref)
 
 
-async def write(conn: asyncpg.Connection, kind: str, *, org_id: uuid.UUID, campaign_id: uuid.UUID,
-                candidate_id: uuid.UUID, revision: int, audit_entry: tuple[Any, ...],
-                result: tuple[str, bool | None, str, dict[str, Any]] | None,
-                events: tuple[list[str], list[bytes]], change: tuple[Any, ...] = ()) -> Written:
-    """The guarded write of one change (`kind`, with its parameters `change`). `result` is (status,
-    appointable, digest, standing), or None when the result did not change."""
-    row = await conn.fetchrow(_WRITES[kind], org_id, campaign_id, candidate_id, revision, *audit_entry,
-                              *(result or (None,) * 4), *events, *change)
-    return Written(open=row["open"] > 0, written=row["written"] > 0)
+async def write(conn: asyncpg.Connection, writes: Sequence[Write]) -> list[Written]:
+    """Store a batch of writes (each to a different candidate) in one statement; what became of each."""
+    event_writes: list[int] = []
+    types: list[str] = []
+    bodies: list[bytes] = []
+    for i, w in enumerate(writes):
+        event_types, event_bodies = w.events
+        event_writes += [i] * len(event_types)
+        types += event_types
+        bodies += event_bodies
+    rows = await conn.fetch(WRITE, [w.row(i) for i, w in enumerate(writes)], event_writes, types, bodies)
+    return [Written(open=r["open"], written=r["written"]) for r in rows]
 
 
 async def upsert(conn: asyncpg.Connection, org_id: uuid.UUID, campaign_id: uuid.UUID, ref: str, *,

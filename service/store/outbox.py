@@ -10,14 +10,14 @@ import asyncpg
 CHANNEL = "webhook_outbox"
 
 
-def subscribers_of(org_id: str, event_types: str, bodies: str) -> str:
+def subscribers_of(events: str) -> str:
     """SQL selecting the messages `(org_id, endpoint_id, event_type, body)` to queue for some events: one per
-    enabled endpoint of the organisation subscribed to each. The arguments are the SQL of the organisation
-    id and of two parallel arrays (event types, bodies), so a bigger statement can queue them itself."""
-    return (f"SELECT e.org_id, e.id, ev.event_type, ev.body"  # noqa: S608 - SQL from this code, never input
-            f" FROM unnest({event_types}::text[], {bodies}::bytea[]) AS ev (event_type, body)"
-            f" JOIN webhook_endpoints e ON e.org_id = {org_id}::uuid AND ev.event_type = ANY (e.events)"
-            f"  AND e.disabled_at IS NULL AND e.deleted_at IS NULL")
+    enabled endpoint of the event's organisation subscribed to its type, in the events' order. `events` is
+    the SQL of a relation with columns (org_id, event_type, body, n), n giving the order, so a bigger
+    statement can queue its own events."""
+    return (f"SELECT e.org_id, e.id, ev.event_type, ev.body FROM {events} AS ev"  # noqa: S608 - SQL from this code
+            " JOIN webhook_endpoints e ON e.org_id = ev.org_id AND ev.event_type = ANY (e.events)"
+            "  AND e.disabled_at IS NULL AND e.deleted_at IS NULL ORDER BY ev.n")
 
 
 QUEUE_COLUMNS = "org_id, endpoint_id, event_type, body"
@@ -36,11 +36,15 @@ def notifying(cte: str) -> str:
             " SELECT queued.*, (SELECT count(*) FROM notified) AS woken FROM queued")
 
 
+_EVENTS = ("(SELECT $1::uuid AS org_id, t.event_type, t.body, t.n"
+           " FROM unnest($2::text[], $3::bytea[]) WITH ORDINALITY AS t (event_type, body, n))")
+
+
 async def insert_for_subscribers(conn: asyncpg.Connection, org_id: uuid.UUID, event_types: list[str],
                                  bodies: list[bytes]) -> list[uuid.UUID]:
     """Queue each event (parallel lists) for every enabled endpoint of the organisation subscribed to it."""
     rows = await conn.fetch(notifying(
-        f"INSERT INTO webhook_messages ({QUEUE_COLUMNS}) {subscribers_of('$1', '$2', '$3')} RETURNING id"),
+        f"INSERT INTO webhook_messages ({QUEUE_COLUMNS}) {subscribers_of(_EVENTS)} RETURNING id"),
         org_id, event_types, bodies)
     return [r["id"] for r in rows]
 

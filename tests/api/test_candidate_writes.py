@@ -26,12 +26,13 @@ async def snapshot(conn: asyncpg.Connection) -> tuple[Any, ...]:
 
 
 async def write_card(conn: asyncpg.Connection, org_id: uuid.UUID, state: asyncpg.Record) -> candidates.Written:
-    return await candidates.write(
-        conn, "scorecard", org_id=org_id, campaign_id=state["campaign_id"], candidate_id=state["id"],
-        revision=state["revision"], audit_entry=(org_id, "test", None, "scorecard.submitted", "scorecard", "x",
-                                                 None, None, {"marks": {}}, None),
+    written, = await candidates.write(conn, [candidates.Write(
+        "scorecard", campaign_id=state["campaign_id"], candidate_id=state["id"], revision=state["revision"],
+        audit_entry=(org_id, "test", None, "scorecard.submitted", "scorecard", "x", None, None, {"marks": {}}, None),
         result=("complete", True, "0" * 64, {}), events=([], []),
-        change=("interview", "late", {"c": 1}, {}, None))
+        change={"station_id": "interview", "panellist_ref": "late", "marks": {"c": 1}, "evidence": {},
+                "comment": None})])
+    return written
 
 
 async def setup(api: Api, conn: asyncpg.Connection) -> tuple[dict[str, Any], dict[str, Any], uuid.UUID, str]:

@@ -1,0 +1,110 @@
+"""Writes from concurrent requests, stored a batch at a time: one statement and one commit for many.
+
+Each commit costs PostgreSQL a WAL flush and each statement a round trip and an executor start; under
+load most of a small write is that. A `Batcher` stores the items submitted while earlier batches are
+being stored as the next batch, so at low load an item is stored at once and alone, and under load
+many share a statement. An item's caller gets its own result only once its batch has committed.
+
+Two items with the same key (a candidate) are never in one batch, nor in two batches stored at the
+same time: so batches of one process never wait on each other's row locks. If a batch fails, each of
+its items is stored again alone, so one bad item fails its own caller only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Awaitable, Callable, Hashable
+from typing import Generic, TypeVar
+
+import asyncpg
+import structlog
+
+log = structlog.get_logger("service.batches")
+T = TypeVar("T")
+R = TypeVar("R")
+
+DEFAULT_SIZE = 64  # items per batch at most
+DEFAULT_LANES = 2  # batches being stored at once, each on its own pooled connection
+
+
+class Batcher(Generic[T, R]):
+    def __init__(self, pool: asyncpg.Pool, store: Callable[[asyncpg.Connection, list[T]], Awaitable[list[R]]],
+                 key: Callable[[T], Hashable], *, size: int = DEFAULT_SIZE, lanes: int = DEFAULT_LANES) -> None:
+        self.pool, self.store, self.key, self.size, self.lanes = pool, store, key, size, lanes
+        self._waiting: deque[tuple[T, asyncio.Future[R]]] = deque()
+        self._storing: set[Hashable] = set()  # keys of the items in batches being stored
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def submit(self, item: T) -> R:
+        """Store the item with the next batch; its result once that batch has committed."""
+        future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
+        self._waiting.append((item, future))
+        self._start()
+        return await future
+
+    def _start(self) -> None:
+        while len(self._tasks) < self.lanes:
+            batch = self._take()
+            if not batch:
+                return
+            task = asyncio.get_running_loop().create_task(self._store(batch))
+            self._tasks.add(task)
+            task.add_done_callback(self._done)
+
+    def _take(self) -> list[tuple[T, asyncio.Future[R]]]:
+        batch: list[tuple[T, asyncio.Future[R]]] = []
+        later: list[tuple[T, asyncio.Future[R]]] = []
+        while self._waiting and len(batch) < self.size:
+            item, future = self._waiting.popleft()
+            if future.done():  # its caller gave up before anything was written
+                continue
+            key = self.key(item)
+            if key in self._storing:
+                later.append((item, future))
+            else:
+                self._storing.add(key)
+                batch.append((item, future))
+        self._waiting.extendleft(reversed(later))
+        return batch
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        self._start()
+
+    async def _store(self, batch: list[tuple[T, asyncio.Future[R]]]) -> None:
+        try:
+            try:
+                results = await self._store_items([item for item, _f in batch])
+            except Exception as exc:
+                if len(batch) == 1:
+                    _settle(batch[0][1], exception=exc)
+                    return
+                log.warning("batch_failed", items=len(batch), error=type(exc).__name__)
+                for item, future in batch:
+                    try:
+                        result, = await self._store_items([item])
+                    except Exception as item_exc:
+                        _settle(future, exception=item_exc)
+                    else:
+                        _settle(future, result=result)
+                return
+            for (_item, future), result in zip(batch, results, strict=True):
+                _settle(future, result=result)
+        finally:
+            self._storing.difference_update(self.key(item) for item, _f in batch)
+            for _item, future in batch:  # only when the task itself was cancelled (shutdown)
+                future.cancel()
+
+    async def _store_items(self, items: list[T]) -> list[R]:
+        async with self.pool.acquire() as conn:
+            return await self.store(conn, items)
+
+
+def _settle(future: asyncio.Future[R], *, result: R | None = None, exception: BaseException | None = None) -> None:
+    if future.done():
+        return
+    if exception is not None:
+        future.set_exception(exception)
+    else:
+        future.set_result(result)  # type: ignore[arg-type]
