@@ -25,13 +25,17 @@ async def snapshot(conn: asyncpg.Connection) -> tuple[Any, ...]:
                  + [await conn.fetch("SELECT * FROM candidate_results ORDER BY candidate_id")])
 
 
-async def write_card(conn: asyncpg.Connection, org_id: uuid.UUID, state: asyncpg.Record) -> candidates.Written:
-    written, = await candidates.write(conn, [candidates.Write(
+def card(org_id: uuid.UUID, state: asyncpg.Record, panellist: str = "late") -> candidates.Write:
+    return candidates.Write(
         "scorecard", campaign_id=state["campaign_id"], candidate_id=state["id"], revision=state["revision"],
         audit_entry=(org_id, "test", None, "scorecard.submitted", "scorecard", "x", None, None, {"marks": {}}, None),
         result=("complete", True, "0" * 64, {}), events=([], []),
-        change={"station_id": "interview", "panellist_ref": "late", "marks": {"c": 1}, "evidence": {},
-                "comment": None})])
+        change={"station_id": "interview", "panellist_ref": panellist, "marks": {"c": 1}, "evidence": {},
+                "comment": None})
+
+
+async def write_card(conn: asyncpg.Connection, org_id: uuid.UUID, state: asyncpg.Record) -> candidates.Written:
+    written, = await candidates.write(conn, [card(org_id, state)])
     return written
 
 
@@ -52,6 +56,23 @@ async def test_a_write_from_a_stale_read_writes_nothing(api: Api, conn) -> None:
     assert await snapshot(conn) == before
     fresh = await candidates.state(conn, org_id, uuid.UUID(campaign["id"]), "A-1")
     assert fresh["revision"] == state["revision"] + 1
+
+
+async def test_in_one_batch_each_write_is_guarded_on_its_own(api: Api, conn) -> None:
+    rubric, campaign, org_id, base = await setup(api, conn)
+    campaign_id = uuid.UUID(campaign["id"])
+    assert (await api.put(f"/v1/campaigns/{campaign['id']}/candidates/A-2", {})).status == 201
+    stale = await candidates.state(conn, org_id, campaign_id, "A-1")
+    station = rubric["stations"][0]["id"]
+    assert (await api.put(f"{base}/scorecards/{station}/p1", {"marks": full_marks(rubric, station, 3)})).status == 201
+    fresh = await candidates.state(conn, org_id, campaign_id, "A-2")
+    scorecards, audited, queued, _ = await snapshot(conn)
+    assert await candidates.write(conn, [card(org_id, stale), card(org_id, fresh)]) == [
+        candidates.Written(open=True, written=False), candidates.Written(open=True, written=True)]
+    assert (await snapshot(conn))[:3] == (scorecards + 1, audited + 1, queued)
+    late = await conn.fetch("SELECT c.candidate_ref FROM scorecards s JOIN candidates c ON c.id = s.candidate_id"
+                            " WHERE s.panellist_ref = 'late'")
+    assert [r["candidate_ref"] for r in late] == ["A-2"]
 
 
 async def test_a_write_into_a_campaign_finalised_since_the_read_writes_nothing(api: Api, conn) -> None:

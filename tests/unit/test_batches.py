@@ -1,0 +1,110 @@
+"""Batches of concurrent writes (service/batches.py), stored through a real PostgreSQL pool."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import asyncpg
+import pytest
+
+from service import db
+from service.batches import Batcher
+
+Item = tuple[str, int]  # (key, value)
+
+
+@pytest.fixture
+async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
+    pool = await db.create_pool(database_url, min_size=1, max_size=4)
+    await pool.execute("CREATE TABLE batch_items (key text NOT NULL, value integer NOT NULL CHECK (value >= 0))")
+    yield pool
+    await pool.close()
+
+
+class Recorder:
+    """A store function that inserts a batch in one statement and records what it was given."""
+
+    def __init__(self, pause: float = 0.0) -> None:
+        self.batches: list[list[Item]] = []
+        self.storing: set[str] = set()
+        self.overlaps: list[str] = []
+        self.pause = pause
+        self.release: asyncio.Event | None = None
+
+    async def __call__(self, conn: asyncpg.Connection, items: list[Item]) -> list[int]:
+        keys = [k for k, _v in items]
+        self.overlaps += [k for k in keys if k in self.storing]
+        self.storing.update(keys)
+        self.batches.append(items)
+        try:
+            if self.release is not None:
+                await self.release.wait()
+            await asyncio.sleep(self.pause)
+            rows = await conn.fetch("INSERT INTO batch_items SELECT * FROM unnest($1::text[], $2::integer[])"
+                                    " RETURNING value * 10 AS stored", keys, [v for _k, v in items])
+            return [r["stored"] for r in rows]
+        finally:
+            self.storing.difference_update(keys)
+
+
+async def stored(pool: asyncpg.Pool) -> list[tuple[str, int]]:
+    return [tuple(r) for r in await pool.fetch("SELECT key, value FROM batch_items ORDER BY key, value")]
+
+
+async def test_an_idle_batcher_stores_an_item_at_once_and_alone(pool) -> None:
+    recorder = Recorder()
+    batcher = Batcher(pool, recorder, key=lambda item: item[0])
+    assert await batcher.submit(("a", 1)) == 10
+    assert recorder.batches == [[("a", 1)]]
+    assert await stored(pool) == [("a", 1)]
+
+
+async def test_concurrent_items_share_batches_and_each_caller_gets_its_own_result(pool) -> None:
+    recorder = Recorder(pause=0.01)
+    batcher = Batcher(pool, recorder, key=lambda item: item[0], size=8, lanes=2)
+    items = [(f"k{i}", i) for i in range(40)]
+    results = await asyncio.gather(*(batcher.submit(item) for item in items))
+    assert results == [v * 10 for _k, v in items]
+    assert await stored(pool) == sorted(items)
+    assert len(recorder.batches) < len(items)  # batched: fewer statements than items
+    assert max(len(b) for b in recorder.batches) == 8
+    assert sorted(i for b in recorder.batches for i in b) == sorted(items)
+
+
+async def test_items_with_one_key_never_share_a_batch_nor_are_stored_at_once(pool) -> None:
+    recorder = Recorder(pause=0.005)
+    batcher = Batcher(pool, recorder, key=lambda item: item[0], size=16, lanes=3)
+    items = [(f"k{i % 3}", i) for i in range(30)]
+    await asyncio.gather(*(batcher.submit(item) for item in items))
+    assert all(len({k for k, _v in b}) == len(b) for b in recorder.batches)
+    assert recorder.overlaps == []
+    assert len(await stored(pool)) == 30
+
+
+async def test_a_failing_batch_is_stored_again_item_by_item_and_only_the_bad_item_fails(pool) -> None:
+    recorder = Recorder(pause=0.01)
+    batcher = Batcher(pool, recorder, key=lambda item: item[0], size=16)
+    items = [(f"k{i}", -1 if i == 5 else i) for i in range(12)]
+    outcomes = await asyncio.gather(*(batcher.submit(item) for item in items), return_exceptions=True)
+    assert isinstance(outcomes[5], asyncpg.CheckViolationError)
+    assert [o for i, o in enumerate(outcomes) if i != 5] == [v * 10 for k, v in items if k != "k5"]
+    assert await stored(pool) == sorted(item for item in items if item[0] != "k5")
+
+
+async def test_a_caller_that_gives_up_while_waiting_has_nothing_stored(pool) -> None:
+    recorder = Recorder()
+    recorder.release = asyncio.Event()
+    batcher = Batcher(pool, recorder, key=lambda item: item[0], lanes=1)
+    first = asyncio.create_task(batcher.submit(("a", 1)))
+    await asyncio.sleep(0.05)  # the first batch is being stored (and waits)
+    waiting = asyncio.create_task(batcher.submit(("b", 2)))
+    await asyncio.sleep(0.01)
+    waiting.cancel()
+    recorder.release.set()
+    assert await first == 10
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    await asyncio.sleep(0.05)
+    assert recorder.batches == [[("a", 1)]]
+    assert await stored(pool) == [("a", 1)]
