@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 
-from service import db
+from service import batches, db
 from service.batches import Batcher
 
 Item = tuple[str, int]  # (key, value)
@@ -31,14 +31,18 @@ class Recorder:
         self.overlaps: list[str] = []
         self.pause = pause
         self.release: asyncio.Event | None = None
+        self.at_once = self.most_at_once = 0
+        self.held = ""  # the key whose batches wait for `release` (any key when empty)
 
     async def __call__(self, conn: asyncpg.Connection, items: list[Item]) -> list[int]:
         keys = [k for k, _v in items]
         self.overlaps += [k for k in keys if k in self.storing]
         self.storing.update(keys)
+        self.at_once += 1
+        self.most_at_once = max(self.most_at_once, self.at_once)
         self.batches.append(items)
         try:
-            if self.release is not None:
+            if self.release is not None and (not self.held or self.held in keys):
                 await self.release.wait()
             await asyncio.sleep(self.pause)
             rows = await conn.fetch("INSERT INTO batch_items SELECT * FROM unnest($1::text[], $2::integer[])"
@@ -46,6 +50,7 @@ class Recorder:
             return [r["stored"] for r in rows]
         finally:
             self.storing.difference_update(keys)
+            self.at_once -= 1
 
 
 async def stored(pool: asyncpg.Pool) -> list[tuple[str, int]]:
@@ -73,12 +78,13 @@ async def test_concurrent_items_share_batches_and_each_caller_gets_its_own_resul
 
 
 async def test_items_with_one_key_never_share_a_batch_nor_are_stored_at_once(pool) -> None:
-    recorder = Recorder(pause=0.005)
+    recorder = Recorder(pause=batches.STALLED * 1.5)  # slow enough for batches to be stored side by side
     batcher = Batcher(pool, recorder, key=lambda item: item[0], size=16, lanes=3)
     items = [(f"k{i % 3}", i) for i in range(30)]
     await asyncio.gather(*(batcher.submit(item) for item in items))
     assert all(len({k for k, _v in b}) == len(b) for b in recorder.batches)
     assert recorder.overlaps == []
+    assert recorder.most_at_once > 1
     assert len(await stored(pool)) == 30
 
 
@@ -108,3 +114,19 @@ async def test_a_caller_that_gives_up_while_waiting_has_nothing_stored(pool) -> 
     await asyncio.sleep(0.05)
     assert recorder.batches == [[("a", 1)]]
     assert await stored(pool) == [("a", 1)]
+
+
+async def test_one_batch_at_a_time_unless_it_is_stalled(pool) -> None:
+    """A further batch starts beside the one being stored only once that one has taken STALLED."""
+    recorder = Recorder()
+    recorder.release, recorder.held = asyncio.Event(), "slow"
+    batcher = Batcher(pool, recorder, key=lambda item: item[0], lanes=2)
+    slow = asyncio.create_task(batcher.submit(("slow", 1)))
+    await asyncio.sleep(0.005)
+    other = asyncio.create_task(batcher.submit(("other", 2)))
+    await asyncio.sleep(batches.STALLED / 5)
+    assert len(recorder.batches) == 1 and not other.done()  # waits for the batch being stored
+    assert await asyncio.wait_for(other, batches.STALLED * 10) == 20  # ... but not for a stalled one
+    assert not slow.done()
+    recorder.release.set()
+    assert await slow == 10
