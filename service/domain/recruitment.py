@@ -3,6 +3,13 @@
 All arithmetic is on Fractions so equal scores are equal; numbers become floats only when a result
 is rendered. A candidate's inputs are the latest scorecard of each panellist per station, the latest
 moderation per (station, criterion), and the external components.
+
+Speed (a candidate is scored again on every scorecard or moderation write): building a Fraction costs
+a gcd and a Python call, so sums are accumulated as integer numerator/denominator pairs and turned into
+one Fraction at the end; what depends only on the rubric is worked out once per rubric (_StationPlan);
+aggregates, which take few distinct values, are remembered. Every value a caller sees is still the
+exact Fraction the rule defines (Fractions are normalised, so equal values are indistinguishable);
+tests/unit/test_scoring_equivalence.py checks results and rendered JSON against the plain formulas.
 """
 
 from __future__ import annotations
@@ -12,9 +19,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
-from functools import cached_property
-from statistics import median
-from typing import Any
+from functools import cached_property, lru_cache
+from operator import attrgetter
+from typing import Any, NamedTuple
 
 Number = int | float | Fraction
 ONE = Fraction(1)
@@ -99,6 +106,36 @@ class PanelRubric:
         return {s.id: exact_sum(self.weights[c] for c in s.criteria) * self.scale_max
                 for s in self.stations}
 
+    @cached_property
+    def _station_plans(self) -> tuple[_StationPlan, ...]:
+        """What scoring needs of each station, worked out once per rubric (see _StationPlan)."""
+        plans = []
+        threshold = show(self.threshold)
+        for s in self.stations:
+            weights = [self.weights[c] for c in s.criteria]
+            denominator = math.lcm(*(w.denominator for w in weights))
+            criteria = tuple(_CriterionPlan(c, w, w.numerator * (denominator // w.denominator), Reason(
+                "needs_moderation", f"marks for {c} at station {s.id} differ by {threshold} or more and are not "
+                                    "moderated")) for c, w in zip(s.criteria, weights, strict=True))
+            plans.append(_StationPlan(s, criteria, denominator, self.station_max[s.id]))
+        return tuple(plans)
+
+
+class _CriterionPlan(NamedTuple):
+    id: str
+    weight: Fraction
+    weight_num: int  # weight × the station's weight_denominator: an integer
+    flag_reason: Reason  # the reason given while the criterion is flagged (Reasons are immutable, so shared)
+
+
+class _StationPlan(NamedTuple):
+    """A station with its criteria's weights as integers over a common denominator, so that
+    station_score(s) = Σ_c weight(c) × aggregate(s,c) can be summed in integers."""
+    station: Station
+    criteria: tuple[_CriterionPlan, ...]
+    weight_denominator: int
+    max: Fraction
+
 
 # --- inputs --------------------------------------------------------------------------------------
 
@@ -177,11 +214,33 @@ class Result:
 
 
 def aggregate(marks: Sequence[int], how: str) -> Fraction | None:
+    """aggregate(s,c): the median of the marks when the rubric says so, else their mean; None without marks."""
     if not marks:
         return None
     if how == "median":
-        return Fraction(median(Fraction(m) for m in marks))
+        ordered = sorted(marks)
+        half = len(ordered) // 2
+        if len(ordered) % 2:  # statistics.median: the middle mark, or the mean of the middle two for an even count
+            return Fraction(ordered[half])
+        return (Fraction(ordered[half - 1]) + Fraction(ordered[half])) / 2
     return Fraction(sum(marks), len(marks))
+
+
+@lru_cache(maxsize=8192)
+def _aggregate_and_spread(marks: tuple[int, ...], how: str) -> tuple[Fraction, int, int, int]:
+    """(aggregate, its numerator, its denominator, max(marks) − min(marks)) of a criterion's marks, remembered:
+    a panel's whole marks on one criterion take few distinct values (5 panellists on a 1–5 scale: 3,125), and
+    Fractions are immutable, so results may share them."""
+    value = aggregate(marks, how)
+    assert value is not None
+    return value, value.numerator, value.denominator, max(marks) - min(marks)
+
+
+@lru_cache(maxsize=8192)
+def _ratio(numerator: int, denominator: int) -> Fraction:
+    """Fraction(numerator, denominator) of two integers, remembered: a rubric's station scores take few distinct
+    values (a few hundred), and a cache hit costs a third of building the Fraction (a gcd and a Python call)."""
+    return Fraction(numerator, denominator)
 
 
 def flagged(marks: Sequence[int], threshold: Fraction | int, moderated: bool) -> bool:
@@ -201,57 +260,93 @@ def exact_sum(values: Iterable[Fraction]) -> Fraction:
     return weighted_sum((ONE, v) for v in values)
 
 
+_PANELLIST_REF = attrgetter("panellist_ref")
+
+
 def score_candidate(rubric: PanelRubric, data: CandidateInput) -> Result:
     """The whole result of one candidate, following product.md 5.2 rule by rule."""
-    by_station: dict[str, list[Scorecard]] = {}
-    for card in data.scorecards:
-        by_station.setdefault(card.station_id, []).append(card)
-    moderations = {(m.station_id, m.criterion_id): m for m in data.moderations}
+    # each station's (panellist_ref, marks) in panellist order: one stable sort, the same order as sorting per station
+    by_station: dict[str, list[tuple[str, Mapping[str, int]]]] = {}
+    for card in sorted(data.scorecards, key=_PANELLIST_REF):
+        by_station.setdefault(card.station_id, []).append((card.panellist_ref, card.marks))
+    moderations = {(m.station_id, m.criterion_id): m for m in data.moderations} if data.moderations else {}
+    how = rubric.aggregation
+    spread_threshold = rubric.spread_threshold
     stations: list[StationResult] = []
     individual: list[int] = []
     reasons: list[Reason] = []
-    for station in rubric.stations:
-        cards = sorted(by_station.get(station.id, []), key=lambda c: c.panellist_ref)
+    flag_reasons: list[Reason] = []
+    total_num, total_den, all_scored = 0, 1, True  # score = Σ_s station_score(s), summed in integers
+    for plan in rubric._station_plans:
+        station = plan.station
+        sid = station.id
+        cards = by_station.get(sid, ())
         criteria = []
-        for cid in station.criteria:
-            marks = {c.panellist_ref: c.marks[cid] for c in cards if cid in c.marks}
-            values = list(marks.values())
-            individual.extend(values)
-            moderation = moderations.get((station.id, cid))
-            criteria.append(CriterionResult(
-                criterion_id=cid, weight=rubric.weights[cid], marks=marks,
-                aggregate=moderation.mark if moderation else aggregate(values, rubric.aggregation),
-                flagged=flagged(values, rubric.spread_threshold, moderation is not None),
-                moderation=moderation))
-        complete = all(c.aggregate is not None for c in criteria)
-        stations.append(StationResult(
-            station_id=station.id,
-            score=weighted_sum((c.weight, c.aggregate) for c in criteria) if complete else None,  # type: ignore[misc]
-            max=rubric.station_max[station.id],
-            scorecards=len(cards), required=station.panellists, criteria=tuple(criteria)))
+        # Σ_c weight_num(c) × aggregate(s,c) = num / den: the station score × plan.weight_denominator
+        num, den, scored = 0, 1, True
+        for cid, weight, weight_num, flag_reason in plan.criteria:
+            # marks: the latest mark of each panellist with a scorecard for the station (panellists in order)
+            marks: dict[str, int] = {}
+            for ref, card_marks in cards:  # a plain loop: a comprehension costs a function call per criterion
+                if cid in card_marks:
+                    marks[ref] = card_marks[cid]
+            values = (*marks.values(),)
+            individual += values
+            # aggregate(s,c): the rubric's aggregation of the marks, unless a moderation's mark replaces it;
+            # flagged(s,c): max(marks) − min(marks) ≥ disagreement_threshold and no moderation yet
+            agg, n, d, spread = _aggregate_and_spread(values, how) if values else (None, 0, 1, 0)
+            moderation = moderations.get((sid, cid)) if moderations else None
+            if moderation is not None:
+                agg = moderation.mark
+                n, d = agg.numerator, agg.denominator
+            is_flagged = moderation is None and bool(values) and spread >= spread_threshold
+            if is_flagged:
+                flag_reasons.append(flag_reason)
+            criteria.append(CriterionResult(cid, weight, marks, agg, is_flagged, moderation))
+            # station_score(s) = Σ_c weight(c) × aggregate(s,c), aggregate = n / d; unknown while one is None
+            if agg is None:
+                scored = False
+            elif d == den:  # the usual case (every mean over the same panel): no new denominator
+                num += weight_num * n
+            else:
+                num, den = num * d + weight_num * n * den, den * d
+        den *= plan.weight_denominator  # now station_score(s) = num / den
+        score = _ratio(num, den) if scored else None
+        stations.append(StationResult(sid, score, plan.max, len(cards), station.panellists, tuple(criteria)))
+        if score is None:
+            all_scored = False
+        elif den == total_den:
+            total_num += num
+        else:
+            total_num, total_den = total_num * den + num * total_den, total_den * den
         if len(cards) < station.panellists:
             reasons.append(Reason("missing_scorecards",
-                                  f"station {station.id} has {len(cards)} of {station.panellists} scorecards"))
+                                  f"station {sid} has {len(cards)} of {station.panellists} scorecards"))
 
+    # score = Σ_s station_score(s); percent = 100 × score / max_score (one Fraction each, from the integers)
     max_score = rubric.max_score
-    score = None if any(s.score is None for s in stations) else exact_sum(s.score for s in stations)  # type: ignore[misc]
-    percent = None if score is None else 100 * score / max_score
+    score: Fraction | None = None
+    percent: Fraction | None = None
+    if all_scored:
+        score = Fraction(total_num, total_den)
+        percent = Fraction(100 * total_num * max_score.denominator, total_den * max_score.numerator)
     raw_total, raw_max = sum(individual), len(individual) * rubric.scale_max
-    missing_components = [c for c in rubric.components if data.components.get(c) is None]
-    reasons += [Reason("missing_component", f"component {c} has no value") for c in missing_components]
+    missing_components = [c for c in rubric.components if data.components.get(c) is None] if rubric.components else ()
+    if missing_components:
+        reasons += [Reason("missing_component", f"component {c} has no value") for c in missing_components]
     composite = None
     if percent is not None and not missing_components:
-        composite = rubric.percent_weight * percent + weighted_sum(
-            (w, exact(data.components[c])) for c, w in rubric.components.items())
+        # composite = (1 − Σ weight_k) × percent + Σ weight_k × component_k; without components it is percent
+        composite = percent
+        if rubric.components:
+            composite = weighted_sum([(rubric.percent_weight, percent),
+                                      *((w, exact(data.components[c])) for c, w in rubric.components.items())])
 
-    flags = [(s.station_id, c.criterion_id) for s in stations for c in s.criteria if c.flagged]
     if reasons:
         status = "incomplete"
-    elif flags:
+    elif flag_reasons:
         status = "needs_moderation"
-        reasons += [Reason("needs_moderation", f"marks for {cid} at station {sid} differ by "
-                                               f"{show(rubric.threshold)} or more and are not moderated")
-                    for sid, cid in flags]
+        reasons += flag_reasons
     else:
         status = "complete"
 
@@ -271,7 +366,7 @@ def check_rule(rule: Rule, marks: Sequence[int], stations: Sequence[StationResul
     v = rule.value
     if rule.kind in ("no_mark_at_or_below", "max_marks_at_or_below"):
         at_most = math.floor(v)  # an integer mark is at or below v exactly when it is at or below floor(v)
-        low = sum(1 for m in marks if m <= at_most)
+        low = len([m for m in marks if m <= at_most])
     if rule.kind == "no_mark_at_or_below":
         return Reason(rule.kind, f"{low} mark(s) at or below {show(v)}") if low else None
     if rule.kind == "max_marks_at_or_below":
@@ -280,8 +375,9 @@ def check_rule(rule: Rule, marks: Sequence[int], stations: Sequence[StationResul
     if rule.kind == "min_raw_total":
         return Reason(rule.kind, f"raw total {raw_total} is below {show(v)}") if raw_total < v else None
     if rule.kind == "min_raw_percent":
+        # raw_total < v % of raw_max, i.e. raw_total × 100 < v × raw_max, cross-multiplied by v's denominator (> 0)
         return Reason(rule.kind, f"raw total {raw_total} of {raw_max} is below {show(v)} %") \
-            if raw_total * 100 < v * raw_max else None
+            if raw_total * 100 * v.denominator < v.numerator * raw_max else None
     if rule.kind == "min_percent":
         assert percent is not None
         return Reason(rule.kind, f"score {round4(percent)} % is below {show(v)} %") if percent < v else None
@@ -300,6 +396,21 @@ def show(value: Fraction | int) -> str:
 
 def round4(value: Fraction) -> int | float:
     """Half-up rounding to 4 decimal places, from the exact value (whole numbers stay integers)."""
+    n, d = value.numerator, value.denominator
+    if d >= 10**18 or abs(n) >= d * 10**6:
+        return _round4_decimal(value)
+    # In integers: q = round-half-up(|value| × 10⁴) = ⌊(2 × 10⁴ × |n| + d) / 2d⌋; ties go away from zero.
+    # The same digits as the Decimal rounding below for every value under 10⁶ whose denominator is under 10¹⁸
+    # (there the 28-digit Decimal division can't land on a .xxxx5 tie it isn't on), and q / 10000 is the
+    # correctly rounded float of q ÷ 10⁴, as float(Decimal) is.
+    q = (20000 * abs(n) + d) // (2 * d)
+    if n < 0:
+        q = -q
+    return q // 10000 if q % 10000 == 0 else q / 10000
+
+
+def _round4_decimal(value: Fraction) -> int | float:
+    """round4 by Decimal quantisation, for values too large or too finely divided for the integer shortcut."""
     quantised = (Decimal(value.numerator) / Decimal(value.denominator)).quantize(Decimal("0.0001"), ROUND_HALF_UP)
     return int(quantised) if quantised == quantised.to_integral_value() else float(quantised)
 
@@ -308,6 +419,9 @@ def number(value: Fraction | None) -> int | float | None:
     """A JSON number at full precision: integers stay integers."""
     if value is None:
         return None
+    if type(value) is Fraction:  # int(value) or float(value), without Fraction's slower conversions
+        n, d = value.numerator, value.denominator
+        return n if d == 1 else n / d
     return int(value) if value.denominator == 1 else float(value)
 
 
@@ -328,11 +442,14 @@ def render(result: Result, rubric_pin: Mapping[str, Any]) -> dict[str, Any]:
             "station_id": s.station_id, "score": number(s.score), "max": number(s.max),
             "scorecards": s.scorecards, "panellists_required": s.required,
             "criteria": [{"criterion_id": c.criterion_id, "weight": number(c.weight), "marks": c.marks,
-                          "aggregate": number(c.aggregate), "flagged": c.flagged, "moderated": c.moderated,
-                          "moderation": None if c.moderation is None else {
-                              "mark": number(c.moderation.mark), "reason": c.moderation.reason,
-                              "moderator_ref": c.moderation.moderator_ref}}
+                          "aggregate": number(c.aggregate), "flagged": c.flagged,
+                          "moderated": c.moderation is not None,  # c.moderated, without the property call
+                          "moderation": None if c.moderation is None else _render_moderation(c.moderation)}
                          for c in s.criteria],
         } for s in result.stations],
         "rubric": dict(rubric_pin),
     }
+
+
+def _render_moderation(m: Moderation) -> dict[str, Any]:
+    return {"mark": number(m.mark), "reason": m.reason, "moderator_ref": m.moderator_ref}
