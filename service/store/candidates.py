@@ -60,11 +60,6 @@ WRITE = (  # assembled from constants only
     "  WHERE c.id = w.candidate_id AND c.revision = w.revision AND c.campaign_id = w.campaign_id"
     "  AND (w.campaign_id, w.org_id) IN (SELECT id, org_id FROM open) RETURNING w.i),"
     " g AS (SELECT w.* FROM w JOIN guard USING (i)),"
-    # The scorecard a write replaces, for its audit row's `before` (read in the statement's snapshot,
-    # which the guard proves current).
-    " previous AS (SELECT w.i, row_to_json(s)::jsonb AS row FROM w JOIN LATERAL (SELECT marks, evidence,"
-    "  comment, submitted_at FROM scorecards WHERE candidate_id = w.candidate_id AND station_id = w.station_id"
-    "  AND panellist_ref = w.panellist_ref) AS s ON true WHERE w.kind = 'scorecard'),"
     " scored AS (INSERT INTO scorecards (org_id, campaign_id, candidate_id, station_id, panellist_ref, marks,"
     "  evidence, comment) SELECT org_id, campaign_id, candidate_id, station_id, panellist_ref, marks,"
     "  coalesce(evidence, '{}'), comment FROM g WHERE kind = 'scorecard'"
@@ -75,9 +70,13 @@ WRITE = (  # assembled from constants only
     "  moderator_ref FROM g WHERE kind = 'moderation'"
     "  ON CONFLICT (candidate_id, station_id, criterion_id) DO UPDATE SET mark = EXCLUDED.mark,"
     "  reason = EXCLUDED.reason, moderator_ref = EXCLUDED.moderator_ref, created_at = now()),"
+    # A replaced scorecard is the audit row's `before` (read in the statement's snapshot, which the guard
+    # proves current).
     " audited AS (INSERT INTO audit_events (" + audit.COLUMNS + ") SELECT "
     + ", ".join("coalesce(p.row, g.before)" if name == "before" else f"g.{name}" for name, _t in audit.TYPED_COLUMNS)
-    + " FROM g LEFT JOIN previous p USING (i) ORDER BY g.i),"
+    + " FROM g LEFT JOIN LATERAL (SELECT row_to_json(s)::jsonb AS row FROM (SELECT marks, evidence, comment,"
+    "  submitted_at FROM scorecards WHERE g.kind = 'scorecard' AND candidate_id = g.candidate_id"
+    "  AND station_id = g.station_id AND panellist_ref = g.panellist_ref) AS s) AS p ON true ORDER BY g.i),"
     " result AS (INSERT INTO candidate_results (candidate_id, org_id, campaign_id, status, appointable, digest,"
     "  standing) SELECT candidate_id, org_id, campaign_id, status, appointable, digest, standing FROM g"
     "  WHERE status IS NOT NULL"

@@ -1,7 +1,7 @@
 """The optimised recruitment scoring (service/domain/recruitment.py) against a plain reference.
 
-The reference below is the straightforward implementation of product.md 5.2 the module had before it was
-optimised: every sum a Fraction sum, medians from statistics.median, rounding by Decimal quantisation. The
+The reference below is the straightforward implementation of product.md 5.2, without the module's
+shortcuts: every sum a Fraction sum, medians from statistics.median, rounding by Decimal quantisation. The
 module must give equal results, of the same types, and byte-identical JSON, for random candidates on the real
 recruitment rubrics (rubrics/*.yaml), with both aggregations, missing scorecards and marks, moderations,
 components and every appointability rule.
