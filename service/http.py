@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -15,7 +16,7 @@ from .domain.pointers import escape
 from .errors import BadRequest, FieldError, UnsupportedMediaType, ValidationFailed
 from .jsontext import dumps, dumps_bytes
 from .state import SCHEMAS
-from .validation import depth_exceeds
+from .validation import MAX_DEPTH, depth_exceeds
 
 CALLER = web.RequestKey("caller", Caller)
 DEFAULT_LIMIT, MAX_LIMIT = 50, 200
@@ -60,6 +61,9 @@ async def read_json(request: web.Request, schema: str | None = None) -> Any:
     return parse_json(raw, request.app[SCHEMAS].errors if schema else None, schema)
 
 
+_SUSPECT_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
+
+
 class _NotJsonNumber(ValueError):
     pass
 
@@ -83,9 +87,11 @@ def parse_json(raw: bytes, check: Callable[[str, Any], list[FieldError]] | None 
         raise BadRequest(f"The body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     except RecursionError:
         raise BadRequest("The JSON document is nested too deeply") from None
-    if depth_exceeds(data):
+    # A document with fewer brackets than the limit can't be nested deeper; one without \u0000 or a
+    # \uD800-\uDFFF escape (the only ways JSON text can hold NUL or a lone surrogate) needs no text check.
+    if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH and depth_exceeds(data):
         raise BadRequest("The JSON document is nested too deeply")
-    unstorable = text_errors(data)
+    unstorable = text_errors(data) if b"\\u" in raw and _SUSPECT_ESCAPE.search(raw) else []
     if unstorable:
         raise ValidationFailed("Some text can't be stored", errors=sorted(unstorable, key=lambda e: e.pointer or ""))
     if check is not None and schema is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
@@ -30,12 +31,24 @@ class Metrics:
                                          ["outcome"], registry=self.registry)
         self.receipts = Counter("webhook_receipts_total", "Signed inbound webhooks recorded, by outcome",
                                 ["outcome"], registry=self.registry)
+        self._request_series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
         # Async refreshers run before each scrape (figures that live in the database, e.g. outbox depth).
         self.refreshers: list[Callable[[], Awaitable[None]]] = []
 
     async def refresh(self) -> None:
         for refresher in self.refreshers:
             await refresher()
+
+    def request_done(self, route: str, method: str, status: int, seconds: float) -> None:
+        """Count a request and observe its latency (each route/method/status's series looked up once)."""
+        key = (route, method, status)
+        series = self._request_series.get(key)
+        if series is None:
+            series = self._request_series[key] = (self.requests.labels(route, method, str(status)),
+                                                  self.latency.labels(route, method))
+        count, latency = series
+        count.inc()
+        latency.observe(seconds)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

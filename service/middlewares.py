@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
 import time
-import uuid
 
 import structlog
 from aiohttp import web
@@ -30,30 +30,29 @@ def route_name(request: web.Request) -> str:
 @web.middleware
 async def request_context(request: web.Request, handler: Handler) -> web.StreamResponse:
     incoming = request.headers.get("X-Request-ID", "")
-    request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+    request_id = incoming if _REQUEST_ID.match(incoming) else os.urandom(16).hex()
     started = time.perf_counter()
     route = route_name(request)
     status = 500
-    with structlog.contextvars.bound_contextvars(request_id=request_id):
-        try:
-            response = await handler(request)
-            status = response.status
-            response.headers["X-Request-ID"] = request_id
-            return response
-        except web.HTTPException as exc:
-            status = exc.status
-            exc.headers["X-Request-ID"] = request_id
-            raise
-        finally:
-            elapsed = time.perf_counter() - started
-            metrics = request.app[METRICS]
-            metrics.requests.labels(route, request.method, str(status)).inc()
-            metrics.latency.labels(route, request.method).observe(elapsed)
-            who = request.get(CALLER)
-            log.info("request", method=request.method, route=route, status=status,
-                     duration_ms=round(elapsed * 1000, 2),
-                     org=who.org_code if who else None,
-                     key_id=str(who.key_id) if who and who.key_id else None)
+    bound = structlog.contextvars.bind_contextvars(request_id=request_id)
+    try:
+        response = await handler(request)
+        status = response.status
+        response.headers["X-Request-ID"] = request_id
+        return response
+    except web.HTTPException as exc:
+        status = exc.status
+        exc.headers["X-Request-ID"] = request_id
+        raise
+    finally:
+        elapsed = time.perf_counter() - started
+        request.app[METRICS].request_done(route, request.method, status, elapsed)
+        who = request.get(CALLER)
+        log.info("request", method=request.method, route=route, status=status,
+                 duration_ms=round(elapsed * 1000, 2),
+                 org=who.org_code if who else None,
+                 key_id=str(who.key_id) if who and who.key_id else None)
+        structlog.contextvars.reset_contextvars(**bound)
 
 
 def problem_response(problem: errors.Problem, request: web.Request) -> web.Response:
