@@ -25,7 +25,8 @@ from .store import rubrics as rubrics_store
 from .validation import SchemaRegistry
 
 log = structlog.get_logger("service.app")
-ROUTE_MODULES = (health, docs, audit, frameworks, rubrics, campaigns, candidates)
+# aiohttp tries the routes under one path prefix in this order: the busiest (candidates' scorecards) first.
+ROUTE_MODULES = (health, docs, audit, frameworks, rubrics, candidates, campaigns)
 Context = Callable[[web.Application], AsyncIterator[None]]
 
 

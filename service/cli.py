@@ -79,18 +79,25 @@ def _run(coro_fn: Callable[..., Awaitable[Any]]) -> Callable[[Config, argparse.N
     return command
 
 
-async def freeze_startup_objects(app: web.Application) -> None:
+GC_YOUNG_THRESHOLD = 20_000  # allocations between collections of the youngest generation (Python's default: 700)
+
+
+async def tune_garbage_collection(app: web.Application) -> None:
     """What start-up made (modules, schemas, rubrics) lives as long as the process: keep it out of the
-    collector's full passes, which would otherwise walk all of it and pause requests for it."""
+    collector's full passes, which would otherwise walk all of it and pause requests for it. A request
+    allocates thousands of short-lived objects, freed by reference counting; collecting the youngest
+    generation every 700 allocations would walk the objects of the requests in flight many times a
+    request, so it is done less often (cycles are still collected)."""
     gc.collect()
     gc.freeze()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
 
 
 def serve(config: Config, args: argparse.Namespace) -> int:
     config.require_database_url()
     app = create_app(config)
     handle_reload_signal(app)
-    app.on_startup.append(freeze_startup_objects)
+    app.on_startup.append(tune_garbage_collection)
     web.run_app(app, host=config.host, port=config.port, access_log=None,
                 print=None, shutdown_timeout=30)
     return 0

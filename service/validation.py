@@ -23,8 +23,24 @@ def _strict_integer(checker: object, instance: object) -> bool:
     return type(instance) is int
 
 
+_ADDITIONAL_PROPERTIES = Draft202012Validator.VALIDATORS["additionalProperties"]
+
+
+def _additional_properties(validator: Any, value_schema: Any, instance: Any, schema: dict[str, Any]) -> Any:
+    """`additionalProperties` as jsonschema implements it, with a shortcut for a value schema that is only a
+    `type` (a scorecard's marks): when every additional value has that type, there is nothing to descend
+    into. Anything else, and every failure, is jsonschema's own, so the errors are exactly its errors."""
+    if type(instance) is dict and type(value_schema) is dict and value_schema.keys() == {"type"} \
+            and "patternProperties" not in schema:
+        wanted, known, is_type = value_schema["type"], schema.get("properties", {}), validator.is_type
+        if all(is_type(v, wanted) for k, v in instance.items() if k not in known):
+            return
+    yield from _ADDITIONAL_PROPERTIES(validator, value_schema, instance, schema)
+
+
 StrictValidator = validators.extend(
     Draft202012Validator,
+    validators={"additionalProperties": _additional_properties},
     type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _strict_integer))
 
 
