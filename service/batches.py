@@ -1,9 +1,9 @@
 """Writes from concurrent requests, stored a batch at a time: one statement and one commit for many.
 
 Each commit costs PostgreSQL a WAL flush and each statement a round trip and an executor start; under
-load most of a small write is that. A `Batcher` stores the items submitted while a batch is being
-stored as the next batch, so at low load an item is stored at once and alone, and under load many
-share a statement. An item's caller gets its own result only once its batch has committed.
+load most of a small write is that. A `Batcher` stores the items submitted while its lanes are busy
+as the next batch, so at low load an item is stored at once and alone, and under load many share a
+statement. An item's caller gets its own result only once its batch has committed.
 
 Two items with the same key (a candidate) are never in one batch, nor in two batches stored at the
 same time: so batches of one process never wait on each other's row locks. If a batch fails, each of
@@ -25,10 +25,9 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 DEFAULT_SIZE = 64  # items per batch at most
-DEFAULT_LANES = 3  # batches being stored at once at most, each on its own pooled connection
-# One batch at a time makes the biggest batches; a further one starts beside it only once it has been
-# stored for this long (it may be waiting on a lock), so a slow batch does not hold up every write.
-STALLED = 0.05
+# Batches being stored at once, each on its own pooled connection: while one commits, the next is
+# already being written (and a batch waiting on a lock does not hold up every write).
+DEFAULT_LANES = 2
 
 
 class Batcher(Generic[T, R]):
@@ -38,8 +37,6 @@ class Batcher(Generic[T, R]):
         self._waiting: deque[tuple[T, asyncio.Future[R]]] = deque()
         self._storing: set[Hashable] = set()  # keys of the items in batches being stored
         self._tasks: set[asyncio.Task[None]] = set()
-        self._last_started = 0.0
-        self._recheck: asyncio.TimerHandle | None = None
 
     async def submit(self, item: T) -> R:
         """Store the item with the next batch; its result once that batch has committed."""
@@ -49,24 +46,13 @@ class Batcher(Generic[T, R]):
         return await future
 
     def _start(self) -> None:
-        loop = asyncio.get_running_loop()
         while self._waiting and len(self._tasks) < self.lanes:
-            waited = loop.time() - self._last_started
-            if self._tasks and waited < STALLED:
-                if self._recheck is None:
-                    self._recheck = loop.call_later(STALLED - waited, self._rechecked)
-                return
             batch = self._take()
             if not batch:
                 return
-            self._last_started = loop.time()
-            task = loop.create_task(self._store(batch))
+            task = asyncio.get_running_loop().create_task(self._store(batch))
             self._tasks.add(task)
             task.add_done_callback(self._done)
-
-    def _rechecked(self) -> None:
-        self._recheck = None
-        self._start()
 
     def _take(self) -> list[tuple[T, asyncio.Future[R]]]:
         batch: list[tuple[T, asyncio.Future[R]]] = []
