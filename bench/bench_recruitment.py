@@ -23,7 +23,7 @@ from service.store import orgs
 
 TOTAL = int(os.environ.get("BENCH_TOTAL", 3000))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", 32))
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", 3))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", 5))
 CANDIDATES = 200
 RANKED = 2000
 
