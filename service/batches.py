@@ -13,6 +13,7 @@ its items is stored again alone, so one bad item fails its own caller only.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections import deque
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Generic, TypeVar
@@ -50,7 +51,8 @@ class Batcher(Generic[T, R]):
             batch = self._take()
             if not batch:
                 return
-            task = asyncio.get_running_loop().create_task(self._store(batch))
+            # A context of its own: the request that happens to start a batch is not the batch's.
+            task = asyncio.get_running_loop().create_task(self._store(batch), context=contextvars.Context())
             self._tasks.add(task)
             task.add_done_callback(self._done)
 

@@ -61,7 +61,7 @@ async def read_json(request: web.Request, schema: str | None = None) -> Any:
     return parse_json(raw, request.app[SCHEMAS].errors if schema else None, schema)
 
 
-_SUSPECT_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
+_SUSPECT_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
 
 
 class _NotJsonNumber(ValueError):
@@ -78,7 +78,9 @@ def parse_json(raw: bytes, check: Callable[[str, Any], list[FieldError]] | None 
     if not raw:
         raise BadRequest("The request body is empty; a JSON document is expected")
     try:
-        data = json.loads(raw, parse_constant=_not_json)
+        # JSON between systems is UTF-8 (RFC 8259); a byte-order mark is let pass.
+        text = raw.decode("utf-8-sig")
+        data = json.loads(text, parse_constant=_not_json)
     except UnicodeDecodeError:
         raise BadRequest("The request body is not UTF-8") from None
     except _NotJsonNumber as exc:
@@ -88,10 +90,11 @@ def parse_json(raw: bytes, check: Callable[[str, Any], list[FieldError]] | None 
     except RecursionError:
         raise BadRequest("The JSON document is nested too deeply") from None
     # A document with fewer brackets than the limit can't be nested deeper; one without \u0000 or a
-    # \uD800-\uDFFF escape (the only ways JSON text can hold NUL or a lone surrogate) needs no text check.
-    if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH and depth_exceeds(data):
+    # \uD800-\uDFFF escape (in strictly decoded UTF-8, the only ways to NUL or a lone surrogate) needs
+    # no text check.
+    if text.count("[") + text.count("{") > MAX_DEPTH and depth_exceeds(data):
         raise BadRequest("The JSON document is nested too deeply")
-    unstorable = text_errors(data) if b"\\u" in raw and _SUSPECT_ESCAPE.search(raw) else []
+    unstorable = text_errors(data) if "\\u" in text and _SUSPECT_ESCAPE.search(text) else []
     if unstorable:
         raise ValidationFailed("Some text can't be stored", errors=sorted(unstorable, key=lambda e: e.pointer or ""))
     if check is not None and schema is not None:

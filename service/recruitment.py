@@ -156,18 +156,22 @@ async def change_candidate(pool: asyncpg.Pool, writes: CandidateWrites, who: Cal
 
     Optimistic first: score the state this process kept (or read it), then one guarded write, stored
     with the other requests' in the next batch (no transaction, no lock held while scoring). When other
-    writers of the same candidate keep winning, lock the candidate and do it once more.
+    writers of the same candidate keep winning, or another transaction holds it or its campaign, lock
+    the candidate (waiting for that transaction) and do it once more.
     """
     key = (who.org_id, campaign_id, ref)
     loaded = states.get(key)
-    for _ in range(OPTIMISTIC_ATTEMPTS):
-        if loaded is None:
-            loaded = await load(pool, who, campaign_id, ref, writing=True)
-        saved = await attempt(pool, who, catalogue, base_url, loaded, change, writes.submit)
-        if saved is not None:
-            states.after(key, change, saved)
-            return saved
-        loaded = None
+    try:
+        for _ in range(OPTIMISTIC_ATTEMPTS):
+            if loaded is None:
+                loaded = await load(pool, who, campaign_id, ref, writing=True)
+            saved = await attempt(pool, who, catalogue, base_url, loaded, change, writes.submit)
+            if saved is not None:
+                states.after(key, change, saved)
+                return saved
+            loaded = None
+    except Busy:
+        pass  # another transaction holds the candidate or its campaign: wait for it, alone
     async with db.transaction(pool) as conn:
         await store.lock(conn, who.org_id, campaign_id, ref)
         saved = await attempt(conn, who, catalogue, base_url, await load(conn, who, campaign_id, ref, writing=True),
@@ -206,9 +210,15 @@ async def attempt(conn: asyncpg.Connection | asyncpg.Pool, who: Caller, catalogu
         audit_entry=change.audit(who, loaded, rubric, version),
         result=(result.status, result.appointable, digest, standing) if changed else None,
         events=envelopes(events), change=change.parameters()))
+    if written.busy:
+        raise Busy
     if not written.open:
         raise Conflict(FINALISED)
     return Saved(loaded, result, digest) if written.written else None
+
+
+class Busy(Exception):
+    """A batched write found its candidate or campaign held by another transaction and did not wait."""
 
 
 async def load(conn: asyncpg.Connection | asyncpg.Pool, who: Caller, campaign_id: uuid.UUID, ref: str, *,

@@ -39,8 +39,8 @@ LOCK = (
 # (`i` numbers them; the audit row's columns as audit.entry gives them; the result's status, appointable,
 # digest and standing, status null when the result did not change; the change's own fields, see Write);
 # $2/$3/$4 their events as parallel arrays (the write's `i`, type, body). A write is done only where the
-# candidate's revision is still the one it was scored at and its campaign still open; the others write
-# nothing. Each write in a batch must be to a different candidate.
+# candidate's revision is still the one it was scored at, its campaign still open, and neither held by
+# another transaction; the others write nothing. Each write in a batch must be to a different candidate.
 ROW = (("i", "integer"), ("kind", "text"), ("campaign_id", "uuid"), ("candidate_id", "uuid"), ("revision", "bigint"),
        *audit.TYPED_COLUMNS,
        ("status", "text"), ("appointable", "boolean"), ("digest", "text"), ("standing", "jsonb"),
@@ -52,13 +52,20 @@ _EVENTS = ("(SELECT g.org_id, t.event_type, t.body, t.n FROM unnest($2::integer[
 WRITE = (  # assembled from constants only
     "WITH w AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS w ("  # noqa: S608
     + ", ".join(f"{name} {type_}" for name, type_ in ROW) + ")),"
-    # FOR SHARE waits for any transaction changing the campaign and then re-checks `status`, so a
-    # finalisation can't commit between this check and this statement's commit.
-    " open AS (SELECT id, org_id FROM campaigns WHERE id IN (SELECT campaign_id FROM w) AND status = 'open'"
-    "  FOR SHARE),"
+    # Nothing here waits for a row lock, since one write's wait would hold up the whole batch (and two
+    # processes' batches could wait on each other): a campaign or candidate another transaction holds
+    # (a finalisation, a locked write, another process's batch) is skipped, and its writes come back
+    # `busy`, for their writers to do alone. The campaign's share lock keeps a finalisation from
+    # committing between this check of `status` and this statement's commit.
+    " open AS MATERIALIZED (SELECT id, org_id FROM campaigns WHERE id IN (SELECT campaign_id FROM w)"
+    "  AND status = 'open' FOR SHARE SKIP LOCKED),"
+    " seen AS (SELECT id, org_id FROM campaigns WHERE id IN (SELECT campaign_id FROM w) AND status = 'open'),"
+    " locked AS MATERIALIZED (SELECT id FROM candidates WHERE id IN (SELECT candidate_id FROM w)"
+    "  FOR NO KEY UPDATE SKIP LOCKED),"
     " guard AS (UPDATE candidates c SET revision = c.revision + 1 FROM w"
     "  WHERE c.id = w.candidate_id AND c.revision = w.revision AND c.campaign_id = w.campaign_id"
-    "  AND (w.campaign_id, w.org_id) IN (SELECT id, org_id FROM open) RETURNING w.i),"
+    "  AND c.id IN (SELECT id FROM locked) AND (w.campaign_id, w.org_id) IN (SELECT id, org_id FROM open)"
+    "  RETURNING w.i),"
     " g AS (SELECT w.* FROM w JOIN guard USING (i)),"
     " scored AS (INSERT INTO scorecards (org_id, campaign_id, candidate_id, station_id, panellist_ref, marks,"
     "  evidence, comment) SELECT org_id, campaign_id, candidate_id, station_id, panellist_ref, marks,"
@@ -86,9 +93,11 @@ WRITE = (  # assembled from constants only
     + " RETURNING 1),"
     " " + outbox.NOTIFIED +
     # Data-modifying CTEs always run; `notified`, a plain SELECT, runs only because it is read here.
-    " SELECT w.i, EXISTS (SELECT FROM open WHERE open.id = w.campaign_id AND open.org_id = w.org_id) AS open,"
-    "  EXISTS (SELECT FROM guard WHERE guard.i = w.i) AS written, (SELECT count(*) FROM notified) AS woken"
-    " FROM w ORDER BY w.i")
+    " SELECT w.i, o.id IS NOT NULL AS open, EXISTS (SELECT FROM guard WHERE guard.i = w.i) AS written,"
+    "  CASE WHEN o.id IS NULL THEN (w.campaign_id, w.org_id) IN (SELECT id, org_id FROM seen)"
+    "   ELSE w.candidate_id NOT IN (SELECT id FROM locked) END AS busy,"
+    "  (SELECT count(*) FROM notified) AS woken"
+    " FROM w LEFT JOIN open o ON o.id = w.campaign_id AND o.org_id = w.org_id ORDER BY w.i")
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +127,7 @@ class Write:
 class Written:
     open: bool  # the campaign was still open (else nothing was written)
     written: bool  # the revision still held, and everything was written
+    busy: bool = False  # another transaction held the campaign or the candidate: nothing was tried
 
 
 async def state(conn: asyncpg.Connection, org_id: uuid.UUID, campaign_id: uuid.UUID, ref: str
@@ -142,7 +152,7 @@ async def write(conn: asyncpg.Connection, writes: Sequence[Write]) -> list[Writt
         types += event_types
         bodies += event_bodies
     rows = await conn.fetch(WRITE, [w.row(i) for i, w in enumerate(writes)], event_writes, types, bodies)
-    return [Written(open=r["open"], written=r["written"]) for r in rows]
+    return [Written(open=r["open"], written=r["written"], busy=r["busy"]) for r in rows]
 
 
 async def upsert(conn: asyncpg.Connection, org_id: uuid.UUID, campaign_id: uuid.UUID, ref: str, *,

@@ -11,11 +11,11 @@ from typing import Any
 import asyncpg
 import pytest
 
-from service import recruitment
+from service import db, recruitment
 from service.actors import cli_caller
 from service.app import create_app
 from service.store import candidates
-from tests.api.recruitment_support import full_marks, new_campaign, new_candidate
+from tests.api.recruitment_support import full_marks, new_campaign, new_candidate, st3
 from tests.support.api import Api
 
 
@@ -160,3 +160,57 @@ async def test_the_ranking_follows_a_composite_change_too_small_to_show(api: Api
     assert (await api.get(base + "/result")).json["composite"] == shown
     standing = await conn.fetchval("SELECT standing FROM candidate_results")
     assert Fraction(standing["exact"]["composite"]) == Fraction(4, 5) * 80 + Fraction(1, 5) * Fraction("80.00001")
+
+
+async def test_a_campaign_held_by_another_transaction_holds_up_only_its_own_writes(
+        api: Api, conn, client, make_token, database_url) -> None:
+    """A batch never waits for a row lock: while one campaign is held (as by a finalisation), its writes
+    wait for it on their own, and another organisation's writes go through at once."""
+    rubric = await st3(api)
+    station = rubric["stations"][0]["id"]
+    held = await new_campaign(api, "HELD")
+    for ref in ("A-1", "A-2"):
+        assert (await api.put(f"/v1/campaigns/{held['id']}/candidates/{ref}", {})).status == 201
+    other = Api(client, await make_token())  # another organisation
+    free = await new_campaign(other, "FREE")
+    assert (await other.put(f"/v1/campaigns/{free['id']}/candidates/B-1", {})).status == 201
+    blocker = await asyncpg.connect(database_url)
+    try:
+        holding = blocker.transaction()
+        await holding.start()
+        await blocker.execute("SELECT FROM campaigns WHERE id = $1 FOR UPDATE", uuid.UUID(held["id"]))
+        waiting = [asyncio.ensure_future(api.put(f"/v1/campaigns/{held['id']}/candidates/{ref}/scorecards/"
+                                                 f"{station}/p1", {"marks": full_marks(rubric, station, 3)}))
+                   for ref in ("A-1", "A-2")]
+        await asyncio.sleep(0.2)
+        through = await asyncio.wait_for(other.put(f"/v1/campaigns/{free['id']}/candidates/B-1/scorecards/"
+                                                   f"{station}/p1", {"marks": full_marks(rubric, station, 4)}), 2)
+        assert through.status == 201
+        assert not any(w.done() for w in waiting)
+        await holding.rollback()
+    finally:
+        await blocker.close()
+    assert [(await w).status for w in waiting] == [201, 201]
+    assert await conn.fetchval("SELECT count(*) FROM scorecards WHERE panellist_ref = 'p1'") == 3
+
+
+async def test_batches_of_two_processes_never_wait_on_each_other(api: Api, conn, database_url) -> None:
+    """A batch holding candidates X and Y while another asks for Y and X: the second neither waits nor
+    deadlocks; its writes come back busy, for their writers to do alone."""
+    _, campaign, org_id, _ = await setup(api, conn)
+    assert (await api.put(f"/v1/campaigns/{campaign['id']}/candidates/A-2", {})).status == 201
+    x, y = [await candidates.state(conn, org_id, uuid.UUID(campaign["id"]), ref) for ref in ("A-1", "A-2")]
+    first = await asyncpg.connect(database_url)
+    second = await asyncpg.connect(database_url)
+    try:
+        for c in (first, second):
+            await db._init_connection(c)
+        async with first.transaction():
+            assert await candidates.write(first, [card(org_id, x), card(org_id, y)]) == [
+                candidates.Written(open=True, written=True)] * 2
+            busy = await asyncio.wait_for(candidates.write(second, [card(org_id, y, "p9"), card(org_id, x, "p9")]), 2)
+        assert busy == [candidates.Written(open=True, written=False, busy=True)] * 2
+    finally:
+        await first.close()
+        await second.close()
+    assert await conn.fetchval("SELECT count(*) FROM scorecards WHERE panellist_ref = 'p9'") == 0
