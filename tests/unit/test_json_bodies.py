@@ -47,7 +47,7 @@ def test_escapes_that_only_look_alike_are_accepted() -> None:
 def test_json_in_another_unicode_encoding_is_refused_as_not_utf8(encoding: str) -> None:
     """JSON between systems is UTF-8: a UTF-16 or UTF-32 body (here one hiding a NUL) is a 400 (without a
     byte-order mark, its ASCII decodes as UTF-8 interleaved with NULs, which is not JSON)."""
-    with pytest.raises(BadRequest, match="not UTF-8|not valid JSON"):
+    with pytest.raises(BadRequest, match=r"not UTF-8|not valid JSON"):
         parse_json('{"comment": "a\\u0000b"}'.encode(encoding))
 
 
