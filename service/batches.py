@@ -6,8 +6,9 @@ as the next batch, so at low load an item is stored at once and alone, and under
 statement. An item's caller gets its own result only once its batch has committed.
 
 Two items with the same key (a candidate) are never in one batch, nor in two batches stored at the
-same time: so batches of one process never wait on each other's row locks. If a batch fails, each of
-its items is stored again alone, so one bad item fails its own caller only.
+same time: so batches of one process never wait on each other's row locks. If PostgreSQL refuses a
+batch, each of its items is stored again alone, so one bad item fails its own caller only; if the
+connection or the server fails, every item of the batch gets that error at once.
 """
 
 from __future__ import annotations
@@ -81,11 +82,14 @@ class Batcher(Generic[T, R]):
             try:
                 results = await self._store_items([item for item, _f in batch])
             except Exception as exc:
-                if len(batch) == 1:
-                    _settle(batch[0][1], exception=exc)
+                if len(batch) == 1 or not _about_the_data(exc):
+                    for _item, future in batch:
+                        _settle(future, exception=exc)
                     return
                 log.warning("batch_failed", items=len(batch), error=type(exc).__name__)
                 for item, future in batch:
+                    if future.done():  # its caller has gone: nothing of it was written
+                        continue
                     try:
                         result, = await self._store_items([item])
                     except Exception as item_exc:
@@ -103,6 +107,13 @@ class Batcher(Generic[T, R]):
     async def _store_items(self, items: list[T]) -> list[R]:
         async with self.pool.acquire() as conn:
             return await self.store(conn, items)
+
+
+def _about_the_data(exc: Exception) -> bool:
+    """Whether PostgreSQL refused the statement for something in it (then one item may be to blame, and
+    the others can be stored alone), rather than the connection or the server failing (then each would
+    fail alike, and trying them one by one would only hold the lane)."""
+    return isinstance(exc, asyncpg.PostgresError) and not isinstance(exc, asyncpg.PostgresConnectionError)
 
 
 def _settle(future: asyncio.Future[R], *, result: R | None = None, exception: BaseException | None = None) -> None:

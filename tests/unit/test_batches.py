@@ -126,3 +126,18 @@ async def test_a_batch_waiting_on_a_lock_does_not_hold_up_the_other_lane(pool) -
     assert not slow.done()
     recorder.release.set()
     assert await slow == 10
+
+
+async def test_a_failed_connection_fails_the_whole_batch_at_once(pool) -> None:
+    """Stored one by one, each item would fail alike: every caller gets the error, and no retries hold the lane."""
+    calls: list[int] = []
+
+    async def broken(conn: asyncpg.Connection, items: list[Item]) -> list[int]:
+        calls.append(len(items))
+        await asyncio.sleep(0.01)
+        raise ConnectionResetError("the server went away")
+
+    batcher = Batcher(pool, broken, key=lambda item: item[0], lanes=1)
+    outcomes = await asyncio.gather(*(batcher.submit((f"k{i}", i)) for i in range(6)), return_exceptions=True)
+    assert all(isinstance(o, ConnectionResetError) for o in outcomes)
+    assert calls == [1, 5]  # the first alone (the lane was free), then the rest as one batch: no retries
