@@ -28,7 +28,7 @@ R = TypeVar("R")
 
 DEFAULT_SIZE = 64  # items per batch at most
 # Batches being stored at once, each on its own pooled connection: while one commits, the next is
-# already being written (and a batch waiting on a lock does not hold up every write).
+# already being written.
 DEFAULT_LANES = 2
 
 
