@@ -214,3 +214,27 @@ async def test_batches_of_two_processes_never_wait_on_each_other(api: Api, conn,
         await first.close()
         await second.close()
     assert await conn.fetchval("SELECT count(*) FROM scorecards WHERE panellist_ref = 'p9'") == 0
+
+
+async def test_simultaneous_scorecards_for_many_candidates_are_all_kept_with_current_standings(
+        api: Api, conn) -> None:
+    """Many panels at once (the writes go in shared batches): every scorecard, audit row and standing."""
+    rubric = await st3(api)
+    campaign = await new_campaign(api, "MANY")
+    refs = [f"C-{n}" for n in range(12)]
+    for ref in refs:
+        assert (await api.put(f"/v1/campaigns/{campaign['id']}/candidates/{ref}", {})).status == 201
+    cards = [(ref, s["id"], f"p{p}", 1 + (n + p + i) % 5) for n, ref in enumerate(refs)
+             for i, s in enumerate(rubric["stations"]) for p in range(2)]
+    replies = await asyncio.gather(*(
+        api.put(f"/v1/campaigns/{campaign['id']}/candidates/{ref}/scorecards/{s}/{p}",
+                {"marks": full_marks(rubric, s, mark)}) for ref, s, p, mark in cards))
+    assert [r.status for r in replies] == [201] * len(cards)
+    assert await conn.fetchval("SELECT count(*) FROM scorecards") == len(cards)
+    assert await conn.fetchval("SELECT count(*) FROM audit_events WHERE action = 'scorecard.submitted'") == len(cards)
+    ranked = {i["candidate_ref"]: i for i in (await api.get(f"/v1/campaigns/{campaign['id']}/ranking")).json["items"]}
+    for ref in refs:
+        result = (await api.get(f"/v1/campaigns/{campaign['id']}/candidates/{ref}/result")).json
+        assert result["raw_total"] == sum(mark * len(full_marks(rubric, s, 0)) for r, s, _, mark in cards if r == ref)
+        assert (ranked[ref]["raw_total"], ranked[ref]["status"]) == (result["raw_total"], result["status"])
+        assert ranked[ref]["station_scores"] == {s["station_id"]: s["score"] for s in result["stations"]}
