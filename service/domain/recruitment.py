@@ -165,8 +165,9 @@ class CandidateInput:
 
 # --- outputs -------------------------------------------------------------------------------------
 
-@dataclass(frozen=True, slots=True)
-class CriterionResult:
+# The per-criterion and per-station results are immutable named tuples: a candidate's scoring builds
+# one per criterion and station, and a tuple is built at a fraction of a frozen dataclass's cost.
+class CriterionResult(NamedTuple):
     criterion_id: str
     weight: Fraction
     marks: dict[str, int]
@@ -179,8 +180,7 @@ class CriterionResult:
         return self.moderation is not None
 
 
-@dataclass(frozen=True, slots=True)
-class StationResult:
+class StationResult(NamedTuple):
     station_id: str
     score: Fraction | None
     max: Fraction
