@@ -61,8 +61,10 @@ class Change(Protocol):
     def scoring_input(self, loaded: Loaded) -> CandidateInput: ...
     def audit(self, who: Caller, loaded: Loaded, rubric: PanelRubric, version: RubricVersion) -> tuple[Any, ...]: ...
     def parameters(self) -> dict[str, Any]: ...
-    def scorecards_after(self, loaded: Loaded) -> list[Scorecard] | None:
-        """The scorecards once written, when that is all it changes (else the state must be read again)."""
+
+    # Whether the candidate's state once written is the state before with the scored input's scorecards
+    # (so a process may keep it); else it must be read again.
+    keeps_state: bool
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,7 @@ class ScorecardPut:
     panellist_ref: str
     body: dict[str, Any]
     kind: str = "scorecard"
+    keeps_state: bool = True
 
     @property
     def scorecard_key(self) -> tuple[str, str]:
@@ -97,12 +100,9 @@ class ScorecardPut:
         if errors:
             raise ValidationFailed("The scorecard is not valid for this station", errors=errors)
 
-    def scorecards_after(self, loaded: Loaded) -> list[Scorecard]:
-        others = [c for c in loaded.scorecards if (c.station_id, c.panellist_ref) != self.scorecard_key]
-        return [*others, Scorecard(*self.scorecard_key, self.body["marks"])]
-
     def scoring_input(self, loaded: Loaded) -> CandidateInput:
-        return loaded.scoring_input(scorecards=self.scorecards_after(loaded))
+        others = [c for c in loaded.scorecards if (c.station_id, c.panellist_ref) != self.scorecard_key]
+        return loaded.scoring_input(scorecards=[*others, Scorecard(*self.scorecard_key, self.body["marks"])])
 
     def audit(self, who: Caller, loaded: Loaded, rubric: PanelRubric, version: RubricVersion) -> tuple[Any, ...]:
         # `before` (the whole scorecard replaced, evidence and comment included) is read by the write itself.
@@ -119,6 +119,7 @@ class ScorecardPut:
 class ModerationPost:
     body: dict[str, Any]  # station_id, criterion_id, mark, reason, moderator_ref
     kind: str = "moderation"
+    keeps_state: bool = False  # the stored moderation carries the time it was written
 
     @property
     def key(self) -> tuple[str, str]:
@@ -153,9 +154,6 @@ class ModerationPost:
     def parameters(self) -> dict[str, Any]:
         return {name: self.body[name] for name in ("station_id", "criterion_id", "mark", "reason", "moderator_ref")}
 
-    def scorecards_after(self, loaded: Loaded) -> None:
-        return None  # the stored moderation carries the time it was written
-
 
 @dataclass(frozen=True)
 class CandidateSaved:
@@ -164,6 +162,7 @@ class CandidateSaved:
     created: bool
     body: dict[str, Any]
     kind: str = "none"
+    keeps_state: bool = False
 
     def check(self, rubric: PanelRubric, version: RubricVersion) -> None:
         return None
@@ -178,6 +177,3 @@ class CandidateSaved:
 
     def parameters(self) -> dict[str, Any]:
         return {}
-
-    def scorecards_after(self, loaded: Loaded) -> None:
-        return None

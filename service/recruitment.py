@@ -21,6 +21,7 @@ from .candidate_changes import Change, Loaded
 from .catalogue import Catalogue, RubricVersion
 from .domain import ranking
 from .domain.recruitment import (
+    CandidateInput,
     PanelRubric,
     Result,
     render,
@@ -97,6 +98,7 @@ def _fraction(text: str | None) -> Fraction | None:
 @dataclass(frozen=True)
 class Saved:
     loaded: Loaded  # the state the change was applied to
+    scored: CandidateInput  # what was scored: the state with the change
     result: Result
     digest: str
 
@@ -133,12 +135,12 @@ class StateCache:
 
     def after(self, key: StateKey, change: Change, saved: Saved) -> None:
         """Keep the state a successful write left (its revision is the next one), or forget it."""
-        cards = change.scorecards_after(saved.loaded)
-        if cards is None:
+        if not change.keeps_state:
             self.forget(key)
         else:
-            self.put(key, replace(saved.loaded, revision=saved.loaded.revision + 1, scorecards=cards,
-                                  result_status=saved.result.status, digest=saved.digest))
+            self.put(key, replace(saved.loaded, revision=saved.loaded.revision + 1,
+                                  scorecards=list(saved.scored.scorecards), result_status=saved.result.status,
+                                  digest=saved.digest))
 
 
 CandidateWrites = Batcher[store.Write, store.Written]
@@ -201,7 +203,8 @@ async def attempt(conn: asyncpg.Connection | asyncpg.Pool, who: Caller, catalogu
         raise Conflict(FINALISED)
     version, rubric = await pinned(catalogue, conn, loaded.campaign)
     change.check(rubric, version)
-    result = score_candidate(rubric, change.scoring_input(loaded))
+    scored = change.scoring_input(loaded)
+    result = score_candidate(rubric, scored)
     standing, digest = stored_summary(result, rubric, version.pin)
     changed = digest != loaded.digest
     events = result_events(loaded, result, base_url) if changed else []
@@ -214,7 +217,7 @@ async def attempt(conn: asyncpg.Connection | asyncpg.Pool, who: Caller, catalogu
         raise Busy
     if not written.open:
         raise Conflict(FINALISED)
-    return Saved(loaded, result, digest) if written.written else None
+    return Saved(loaded, scored, result, digest) if written.written else None
 
 
 class Busy(Exception):

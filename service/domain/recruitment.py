@@ -243,10 +243,6 @@ def _ratio(numerator: int, denominator: int) -> Fraction:
     return Fraction(numerator, denominator)
 
 
-def flagged(marks: Sequence[int], threshold: Fraction | int, moderated: bool) -> bool:
-    return bool(marks) and not moderated and max(marks) - min(marks) >= threshold
-
-
 def weighted_sum(pairs: Iterable[tuple[Fraction, Fraction]]) -> Fraction:
     """Σ w × a, exactly: summed in integers, one Fraction built at the end (the same value as Fraction sums)."""
     num, den = 0, 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from fractions import Fraction
 
-from service.candidate_changes import Loaded, ModerationPost, ScorecardPut
+from service.candidate_changes import Change, Loaded, ModerationPost, ScorecardPut
 from service.domain.recruitment import Result, Scorecard
 from service.recruitment import Saved, StateCache
 
@@ -16,9 +16,9 @@ def loaded(ref: str, cards: list[Scorecard] | None = None) -> Loaded:
     return Loaded({"id": CAMPAIGN, "status": "open"}, uuid.uuid4(), ref, {}, 7, cards or [], {}, None, None)
 
 
-def saved(state: Loaded, status: str = "incomplete") -> Saved:
+def saved(state: Loaded, change: Change, status: str = "incomplete") -> Saved:
     result = Result(state.candidate_ref, status, None, Fraction(10), None, 0, 0, None, None, (), ())
-    return Saved(state, result, "d" * 64)
+    return Saved(state, change.scoring_input(state), result, "d" * 64)
 
 
 def test_the_least_recently_used_state_goes_first() -> None:
@@ -34,7 +34,8 @@ def test_the_least_recently_used_state_goes_first() -> None:
 def test_a_scorecard_write_leaves_the_next_revision_with_the_card_replaced() -> None:
     cache, key = StateCache(), (ORG, CAMPAIGN, "A")
     before = loaded("A", [Scorecard("s1", "p1", {"c": 2}), Scorecard("s1", "p2", {"c": 3})])
-    cache.after(key, ScorecardPut("s1", "p1", {"marks": {"c": 5}}), saved(before, "complete"))
+    card = ScorecardPut("s1", "p1", {"marks": {"c": 5}})
+    cache.after(key, card, saved(before, card, "complete"))
     after = cache.get(key)
     assert after.revision == before.revision + 1
     assert sorted((c.panellist_ref, c.marks["c"]) for c in after.scorecards) == [("p1", 5), ("p2", 3)]
@@ -45,5 +46,6 @@ def test_a_moderation_write_forgets_the_state() -> None:
     cache, key = StateCache(), (ORG, CAMPAIGN, "A")
     cache.put(key, loaded("A"))
     body = {"station_id": "s1", "criterion_id": "c", "mark": 3, "reason": "agreed", "moderator_ref": "chair"}
-    cache.after(key, ModerationPost(body), saved(loaded("A")))
+    moderation = ModerationPost(body)
+    cache.after(key, moderation, saved(loaded("A"), moderation))
     assert cache.get(key) is None
