@@ -17,7 +17,7 @@ from bench.support import child, cpu_seconds, free_port, fresh_database, load, p
 from service import db
 from service.cli import create_key
 from service.config import ROOT
-from service.domain.recruitment import CandidateInput, PanelRubric, Scorecard, score_candidate
+from service.domain.recruitment import CandidateInput, PanelRubric, Scorecard, render, score_candidate
 from service.recruitment import stored_summary
 from service.store import orgs
 
@@ -81,7 +81,7 @@ async def populate_ranking(url: str, campaign_id: str, rubric_doc: dict[str, Any
             cards = [Scorecard(s.id, f"p{p}", {c: min(5, max(2, ability + rng.choice([-1, 0, 1]))) for c in s.criteria})
                      for s in rubric.stations for p in (1, 2)]
             result = score_candidate(rubric, CandidateInput(row["candidate_ref"], cards))
-            standing, digest = stored_summary(result, rubric, pin)
+            standing, digest = stored_summary(result, render(result, pin), rubric)
             results.append((row["id"], org_id, campaign_id, result.status, result.appointable, digest, standing))
         await conn.executemany(
             "INSERT INTO candidate_results (candidate_id, org_id, campaign_id, status, appointable, digest, standing)"

@@ -13,7 +13,7 @@ import asyncpg
 
 from .auth import Caller
 from .catalogue import RubricVersion
-from .domain.recruitment import CandidateInput, Moderation, PanelRubric, Scorecard, aggregate, number
+from .domain.recruitment import CandidateInput, Moderation, PanelRubric, Result, Scorecard, aggregate, number
 from .errors import FieldError, ValidationFailed
 from .store import audit
 
@@ -31,6 +31,9 @@ class Loaded:
     moderations: dict[tuple[str, str], dict[str, Any]]  # (station, criterion) -> the stored moderation
     result_status: str | None
     digest: str | None
+    # The result of this very state as this process last scored it, and its JSON (None when read): a
+    # change scores and renders only the stations it touches, and takes the others from it.
+    scored: tuple[Result, dict[str, Any]] | None = None
 
     @classmethod
     def from_row(cls, row: asyncpg.Record) -> Loaded:
@@ -65,6 +68,8 @@ class Change(Protocol):
     # Whether the candidate's state once written is the state before with the scored input's scorecards
     # (so a process may keep it); else it must be read again.
     keeps_state: bool
+    # The stations whose scoring inputs (scorecards, moderations) the change alters.
+    stations: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,10 @@ class ScorecardPut:
     body: dict[str, Any]
     kind: str = "scorecard"
     keeps_state: bool = True
+
+    @property
+    def stations(self) -> tuple[str, ...]:
+        return (self.station_id,)
 
     @property
     def scorecard_key(self) -> tuple[str, str]:
@@ -125,6 +134,10 @@ class ModerationPost:
     def key(self) -> tuple[str, str]:
         return self.body["station_id"], self.body["criterion_id"]
 
+    @property
+    def stations(self) -> tuple[str, ...]:
+        return (self.body["station_id"],)
+
     def check(self, rubric: PanelRubric, version: RubricVersion) -> None:
         station = rubric.station(self.body["station_id"])
         errors = []
@@ -163,6 +176,7 @@ class CandidateSaved:
     body: dict[str, Any]
     kind: str = "none"
     keeps_state: bool = False
+    stations: tuple[str, ...] = ()  # only its components change, if anything
 
     def check(self, rubric: PanelRubric, version: RubricVersion) -> None:
         return None

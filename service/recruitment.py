@@ -75,10 +75,10 @@ def fraction_text(value: Fraction | None) -> str | None:
     return None if value is None else f"{value.numerator}/{value.denominator}"
 
 
-def stored_summary(result: Result, rubric: PanelRubric, pin: dict[str, Any]) -> tuple[dict[str, Any], str]:
-    """What is stored of a result: its standing (what the ranking reads: its item fields as rendered, and
-    the exact values it sorts on) and the digest that tells whether a later result differs."""
-    rendered = render(result, pin)
+def stored_summary(result: Result, rendered: dict[str, Any], rubric: PanelRubric) -> tuple[dict[str, Any], str]:
+    """What is stored of a result (rendered: its JSON): its standing (what the ranking reads: its item
+    fields as rendered, and the exact values it sorts on) and the digest that tells whether a later result
+    differs."""
     standing = {"candidate_ref": result.candidate_ref, "composite": rendered["composite"],
                 "percent": rendered["percent"], "raw_total": result.raw_total, "reasons": rendered["reasons"],
                 "station_scores": {s["station_id"]: s["score"] for s in rendered["stations"]},
@@ -100,6 +100,7 @@ class Saved:
     loaded: Loaded  # the state the change was applied to
     scored: CandidateInput  # what was scored: the state with the change
     result: Result
+    rendered: dict[str, Any]  # the result's JSON
     digest: str
 
 
@@ -140,7 +141,7 @@ class StateCache:
         else:
             self.put(key, replace(saved.loaded, revision=saved.loaded.revision + 1,
                                   scorecards=list(saved.scored.scorecards), result_status=saved.result.status,
-                                  digest=saved.digest))
+                                  digest=saved.digest, scored=(saved.result, saved.rendered)))
 
 
 CandidateWrites = Batcher[store.Write, store.Written]
@@ -204,8 +205,13 @@ async def attempt(conn: asyncpg.Connection | asyncpg.Pool, who: Caller, catalogu
     version, rubric = await pinned(catalogue, conn, loaded.campaign)
     change.check(rubric, version)
     scored = change.scoring_input(loaded)
-    result = score_candidate(rubric, scored)
-    standing, digest = stored_summary(result, rubric, version.pin)
+    if loaded.scored is None:
+        result = score_candidate(rubric, scored)
+        rendered = render(result, version.pin)
+    else:  # only the stations the change touches are scored and rendered again
+        result = score_candidate(rubric, scored, reuse=loaded.scored[0], changed=change.stations)
+        rendered = render(result, version.pin, reuse=loaded.scored)
+    standing, digest = stored_summary(result, rendered, rubric)
     changed = digest != loaded.digest
     events = result_events(loaded, result, base_url) if changed else []
     written = await write(store.Write(
@@ -217,7 +223,7 @@ async def attempt(conn: asyncpg.Connection | asyncpg.Pool, who: Caller, catalogu
         raise Busy
     if not written.open:
         raise Conflict(FINALISED)
-    return Saved(loaded, scored, result, digest) if written.written else None
+    return Saved(loaded, scored, result, rendered, digest) if written.written else None
 
 
 class Busy(Exception):

@@ -15,7 +15,7 @@ tests/unit/test_scoring_equivalence.py checks results and rendered JSON against 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -259,65 +259,93 @@ def exact_sum(values: Iterable[Fraction]) -> Fraction:
 _PANELLIST_REF = attrgetter("panellist_ref")
 
 
-def score_candidate(rubric: PanelRubric, data: CandidateInput) -> Result:
-    """The whole result of one candidate, following product.md 5.2 rule by rule."""
+def score_candidate(rubric: PanelRubric, data: CandidateInput, *, reuse: Result | None = None,
+                    changed: Collection[str] = ()) -> Result:
+    """The whole result of one candidate, following product.md 5.2 rule by rule.
+
+    `reuse`, when given, is the result of the same candidate's inputs before a change that touched only the
+    `changed` stations (their scorecards or moderations): the other stations' results are taken from it as
+    they are, since a station's result depends only on its own scorecards and moderations.
+    """
+    previous = {s.station_id: s for s in reuse.stations} if reuse is not None else None
     # each station's (panellist_ref, marks) in panellist order: one stable sort, the same order as sorting per station
     by_station: dict[str, list[tuple[str, Mapping[str, int]]]] = {}
     for card in sorted(data.scorecards, key=_PANELLIST_REF):
-        by_station.setdefault(card.station_id, []).append((card.panellist_ref, card.marks))
-    moderations = {(m.station_id, m.criterion_id): m for m in data.moderations} if data.moderations else {}
-    how = rubric.aggregation
-    spread_threshold = rubric.spread_threshold
-    stations: list[StationResult] = []
+        if previous is None or card.station_id in changed:
+            by_station.setdefault(card.station_id, []).append((card.panellist_ref, card.marks))
+    moderations: dict[str, dict[str, Moderation]] = {}
+    for m in data.moderations:
+        if previous is None or m.station_id in changed:
+            moderations.setdefault(m.station_id, {})[m.criterion_id] = m
+    stations = []
+    for plan in rubric._station_plans:
+        sid = plan.station.id
+        if previous is not None and sid not in changed and sid in previous:
+            stations.append(previous[sid])
+        else:
+            stations.append(score_station(rubric, plan, by_station.get(sid, ()), moderations.get(sid)))
+    return combine(rubric, data, stations)
+
+
+def score_station(rubric: PanelRubric, plan: _StationPlan, cards: Sequence[tuple[str, Mapping[str, int]]],
+                  moderations: Mapping[str, Moderation] | None) -> StationResult:
+    """One station's result from its scorecards, as (panellist_ref, marks) in panellist order, and its
+    moderations by criterion."""
+    how, spread_threshold = rubric.aggregation, rubric.spread_threshold
+    criteria = []
+    # Σ_c weight_num(c) × aggregate(s,c) = num / den: the station score × plan.weight_denominator
+    num, den, scored = 0, 1, True
+    for cid, weight, weight_num, _reason in plan.criteria:
+        # marks: the latest mark of each panellist with a scorecard for the station (panellists in order)
+        marks: dict[str, int] = {}
+        for ref, card_marks in cards:  # a plain loop: a comprehension costs a function call per criterion
+            if cid in card_marks:
+                marks[ref] = card_marks[cid]
+        values = (*marks.values(),)
+        # aggregate(s,c): the rubric's aggregation of the marks, unless a moderation's mark replaces it;
+        # flagged(s,c): max(marks) − min(marks) ≥ disagreement_threshold and no moderation yet
+        agg, n, d, spread = _aggregate_and_spread(values, how) if values else (None, 0, 1, 0)
+        moderation = moderations.get(cid) if moderations else None
+        if moderation is not None:
+            agg = moderation.mark
+            n, d = agg.numerator, agg.denominator
+        criteria.append(CriterionResult(cid, weight, marks, agg,
+                                        moderation is None and bool(values) and spread >= spread_threshold,
+                                        moderation))
+        # station_score(s) = Σ_c weight(c) × aggregate(s,c), aggregate = n / d; unknown while one is None
+        if agg is None:
+            scored = False
+        elif d == den:  # the usual case (every mean over the same panel): no new denominator
+            num += weight_num * n
+        else:
+            num, den = num * d + weight_num * n * den, den * d
+    station = plan.station
+    score = _ratio(num, den * plan.weight_denominator) if scored else None
+    return StationResult(station.id, score, plan.max, len(cards), station.panellists, tuple(criteria))
+
+
+def combine(rubric: PanelRubric, data: CandidateInput, stations: Sequence[StationResult]) -> Result:
+    """The candidate's result from its stations' results (in the rubric's order) and its components."""
     individual: list[int] = []
     reasons: list[Reason] = []
     flag_reasons: list[Reason] = []
     total_num, total_den, all_scored = 0, 1, True  # score = Σ_s station_score(s), summed in integers
-    for plan in rubric._station_plans:
-        station = plan.station
-        sid = station.id
-        cards = by_station.get(sid, ())
-        criteria = []
-        # Σ_c weight_num(c) × aggregate(s,c) = num / den: the station score × plan.weight_denominator
-        num, den, scored = 0, 1, True
-        for cid, weight, weight_num, flag_reason in plan.criteria:
-            # marks: the latest mark of each panellist with a scorecard for the station (panellists in order)
-            marks: dict[str, int] = {}
-            for ref, card_marks in cards:  # a plain loop: a comprehension costs a function call per criterion
-                if cid in card_marks:
-                    marks[ref] = card_marks[cid]
-            values = (*marks.values(),)
-            individual += values
-            # aggregate(s,c): the rubric's aggregation of the marks, unless a moderation's mark replaces it;
-            # flagged(s,c): max(marks) − min(marks) ≥ disagreement_threshold and no moderation yet
-            agg, n, d, spread = _aggregate_and_spread(values, how) if values else (None, 0, 1, 0)
-            moderation = moderations.get((sid, cid)) if moderations else None
-            if moderation is not None:
-                agg = moderation.mark
-                n, d = agg.numerator, agg.denominator
-            is_flagged = moderation is None and bool(values) and spread >= spread_threshold
-            if is_flagged:
-                flag_reasons.append(flag_reason)
-            criteria.append(CriterionResult(cid, weight, marks, agg, is_flagged, moderation))
-            # station_score(s) = Σ_c weight(c) × aggregate(s,c), aggregate = n / d; unknown while one is None
-            if agg is None:
-                scored = False
-            elif d == den:  # the usual case (every mean over the same panel): no new denominator
-                num += weight_num * n
-            else:
-                num, den = num * d + weight_num * n * den, den * d
-        den *= plan.weight_denominator  # now station_score(s) = num / den
-        score = _ratio(num, den) if scored else None
-        stations.append(StationResult(sid, score, plan.max, len(cards), station.panellists, tuple(criteria)))
-        if score is None:
+    for plan, s in zip(rubric._station_plans, stations, strict=True):
+        for c, criterion_plan in zip(s.criteria, plan.criteria, strict=True):
+            individual += c.marks.values()
+            if c.flagged:
+                flag_reasons.append(criterion_plan.flag_reason)
+        if s.score is None:
             all_scored = False
-        elif den == total_den:
-            total_num += num
         else:
-            total_num, total_den = total_num * den + num * total_den, total_den * den
-        if len(cards) < station.panellists:
+            n, d = s.score.numerator, s.score.denominator
+            if d == total_den:
+                total_num += n
+            else:
+                total_num, total_den = total_num * d + n * total_den, total_den * d
+        if s.scorecards < s.required:
             reasons.append(Reason("missing_scorecards",
-                                  f"station {sid} has {len(cards)} of {station.panellists} scorecards"))
+                                  f"station {s.station_id} has {s.scorecards} of {s.required} scorecards"))
 
     # score = Σ_s station_score(s); percent = 100 × score / max_score (one Fraction each, from the integers)
     max_score = rubric.max_score
@@ -337,7 +365,6 @@ def score_candidate(rubric: PanelRubric, data: CandidateInput) -> Result:
         if rubric.components:
             composite = weighted_sum([(rubric.percent_weight, percent),
                                       *((w, exact(data.components[c])) for c, w in rubric.components.items())])
-
     if reasons:
         status = "incomplete"
     elif flag_reasons:
@@ -421,8 +448,16 @@ def number(value: Fraction | None) -> int | float | None:
     return int(value) if value.denominator == 1 else float(value)
 
 
-def render(result: Result, rubric_pin: Mapping[str, Any]) -> dict[str, Any]:
-    """The result JSON of product.md 5.2."""
+def render(result: Result, rubric_pin: Mapping[str, Any], *,
+           reuse: tuple[Result, Mapping[str, Any]] | None = None) -> dict[str, Any]:
+    """The result JSON of product.md 5.2. `reuse`, when given, is an earlier result and its JSON: a station
+    of `result` that is the very same object as one of the earlier result's is rendered as it was then."""
+    kept = {s.station_id: (s, j) for s, j in zip(reuse[0].stations, reuse[1]["stations"], strict=True)} \
+        if reuse is not None else {}
+    stations = []
+    for s in result.stations:
+        earlier = kept.get(s.station_id)
+        stations.append(earlier[1] if earlier is not None and earlier[0] is s else render_station(s))
     return {
         "candidate_ref": result.candidate_ref,
         "status": result.status,
@@ -434,16 +469,20 @@ def render(result: Result, rubric_pin: Mapping[str, Any]) -> dict[str, Any]:
         "composite": None if result.composite is None else round4(result.composite),
         "appointable": result.appointable,
         "reasons": [{"code": r.code, "detail": r.detail} for r in result.reasons],
-        "stations": [{
-            "station_id": s.station_id, "score": number(s.score), "max": number(s.max),
-            "scorecards": s.scorecards, "panellists_required": s.required,
-            "criteria": [{"criterion_id": c.criterion_id, "weight": number(c.weight), "marks": c.marks,
-                          "aggregate": number(c.aggregate), "flagged": c.flagged,
-                          "moderated": c.moderation is not None,  # c.moderated, without the property call
-                          "moderation": None if c.moderation is None else _render_moderation(c.moderation)}
-                         for c in s.criteria],
-        } for s in result.stations],
+        "stations": stations,
         "rubric": dict(rubric_pin),
+    }
+
+
+def render_station(s: StationResult) -> dict[str, Any]:
+    return {
+        "station_id": s.station_id, "score": number(s.score), "max": number(s.max),
+        "scorecards": s.scorecards, "panellists_required": s.required,
+        "criteria": [{"criterion_id": c.criterion_id, "weight": number(c.weight), "marks": c.marks,
+                      "aggregate": number(c.aggregate), "flagged": c.flagged,
+                      "moderated": c.moderation is not None,  # c.moderated, without the property call
+                      "moderation": None if c.moderation is None else _render_moderation(c.moderation)}
+                     for c in s.criteria],
     }
 
 
