@@ -13,10 +13,9 @@ from aiohttp import web
 from . import db, migrate, webhooks
 from .catalogue import Catalogue, ReloadRefused
 from .config import Config
-from .idempotency import idempotency
 from .keys import KeyCache
 from .metrics import Metrics
-from .middlewares import authenticate, problems, request_context
+from .middlewares import gateway
 from .recruitment import StateCache, candidate_writes
 from .routes import audit, campaigns, candidates, docs, frameworks, health, rubrics
 from .rubric_files import RubricChecker
@@ -32,7 +31,7 @@ Context = Callable[[web.Application], AsyncIterator[None]]
 
 def create_app(config: Config) -> web.Application:
     app = web.Application(
-        middlewares=[request_context, problems, authenticate, idempotency],
+        middlewares=[gateway],
         client_max_size=config.max_body_bytes,
     )
     app[CONFIG] = config

@@ -20,7 +20,7 @@ from .app import create_app, handle_reload_signal
 from .auth import SCOPES, hash_token, new_token, parse_scopes, token_prefix
 from .cli_support import CommandError, with_conn
 from .config import ROOT, Config, ConfigError
-from .log import configure_logging
+from .log import configure_logging, keep_loggers
 from .rubric_files import RubricChecker, validate_paths
 from .store import audit, orgs
 from .validation import SchemaRegistry
@@ -95,6 +95,7 @@ async def tune_garbage_collection(app: web.Application) -> None:
 
 def serve(config: Config, args: argparse.Namespace) -> int:
     config.require_database_url()
+    keep_loggers()
     app = create_app(config)
     handle_reload_signal(app)
     app.on_startup.append(tune_garbage_collection)

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
+from . import errors
 from .auth import Caller
 from .domain.pointers import escape
 from .errors import BadRequest, FieldError, UnsupportedMediaType, ValidationFailed
@@ -45,6 +46,17 @@ def caller(request: web.Request) -> Caller:
 def json_response(data: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> web.Response:
     return web.Response(body=dumps_bytes(data), status=status, content_type="application/json",
                         headers=headers)
+
+
+def problem_response(problem: errors.Problem, request: web.Request) -> web.Response:
+    """The problem+json answer of a problem."""
+    response = web.Response(text=dumps(problem.body(request.path)), status=problem.status,
+                            content_type=errors.PROBLEM_CONTENT_TYPE)
+    if problem.status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="mlcf"'
+    if isinstance(problem, errors.MethodNotAllowed) and "allow" in problem.extra:
+        response.headers["Allow"] = ", ".join(problem.extra.pop("allow"))
+    return response
 
 
 def require_json(request: web.Request, what: str = "the body") -> None:

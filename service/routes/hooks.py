@@ -15,10 +15,9 @@ from .. import db
 from ..actors import SystemCaller, source_caller
 from ..domain.signing import SignatureError, verify
 from ..errors import BadRequest, FieldError, NotFound, Problem, Unauthorized, ValidationFailed
-from ..http import json_response, parse_json, public, require_json
+from ..http import json_response, parse_json, problem_response, public, require_json
 from ..ids import path_id
 from ..inbound import INBOUND_EVENTS, HookContext
-from ..middlewares import problem_response
 from ..state import METRICS, POOL, SCHEMAS
 from ..store import audit, webhook_sources
 
