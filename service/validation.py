@@ -38,9 +38,47 @@ def _additional_properties(validator: Any, value_schema: Any, instance: Any, sch
     yield from _ADDITIONAL_PROPERTIES(validator, value_schema, instance, schema)
 
 
+_PROPERTIES = Draft202012Validator.VALIDATORS["properties"]
+# Keywords whose jsonschema functions look at the instance alone (they never descend into a subschema).
+_LEAF_KEYWORDS = frozenset({"type", "enum", "const", "minLength", "maxLength", "pattern", "format", "minimum",
+                            "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "minItems",
+                            "maxItems", "uniqueItems", "required", "minProperties", "maxProperties"})
+
+
+def _checked_in_place(validator: Any, subschema: Any, value: Any) -> bool:
+    """Whether `value` is known to be valid against `subschema` by running the subschema's keywords with
+    `validator` itself: possible when each keyword is a leaf keyword, an annotation, or an
+    `additionalProperties` that is a boolean or only a `type` (which does not descend either, see above)."""
+    if type(subschema) is not dict:
+        return False
+    keywords = validator.VALIDATORS
+    for keyword, keyword_value in subschema.items():
+        if keyword not in keywords:
+            continue  # an annotation: description, title, default, ...
+        if keyword == "additionalProperties":
+            if not (type(keyword_value) is bool or (type(keyword_value) is dict and keyword_value.keys() <= {"type"})):
+                return False
+        elif keyword not in _LEAF_KEYWORDS:
+            return False
+        for _error in keywords[keyword](validator, keyword_value, value, subschema) or ():
+            return False
+    return True
+
+
+def _properties(validator: Any, properties: Any, instance: Any, schema: dict[str, Any]) -> Any:
+    """`properties` as jsonschema implements it, with a shortcut: when each present property's value is
+    valid against a subschema of leaf keywords (see _checked_in_place), jsonschema's copy of the validator
+    per property is not needed. Anything else, and every failure, is jsonschema's own, so the errors are
+    exactly its errors."""
+    if type(instance) is dict and all(_checked_in_place(validator, subschema, instance[name])
+                                      for name, subschema in properties.items() if name in instance):
+        return
+    yield from _PROPERTIES(validator, properties, instance, schema)
+
+
 StrictValidator = validators.extend(
     Draft202012Validator,
-    validators={"additionalProperties": _additional_properties},
+    validators={"additionalProperties": _additional_properties, "properties": _properties},
     type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _strict_integer))
 
 
