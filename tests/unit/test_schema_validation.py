@@ -1,5 +1,5 @@
-"""Inbound JSON validation (service/validation.py): the `additionalProperties` shortcut gives exactly the
-errors jsonschema's own implementation gives."""
+"""Inbound JSON validation (service/validation.py): the `additionalProperties` and `properties` shortcuts
+give exactly the errors jsonschema's own implementation gives."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from jsonschema import Draft202012Validator, validators
 
 from service.validation import SchemaRegistry, StrictValidator, _strict_integer
 
-# The same validator without the shortcut: jsonschema's additionalProperties, the same integer rule.
+# The same validator without the shortcuts: jsonschema's own keywords, the same integer rule.
 PlainValidator = validators.extend(
     Draft202012Validator, type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _strict_integer))
 
