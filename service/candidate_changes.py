@@ -84,12 +84,9 @@ class ScorecardPut:
     def stations(self) -> tuple[str, ...]:
         return (self.station_id,)
 
-    @property
-    def scorecard_key(self) -> tuple[str, str]:
-        return self.station_id, self.panellist_ref
-
     def replaces(self, loaded: Loaded) -> bool:
-        return any((c.station_id, c.panellist_ref) == self.scorecard_key for c in loaded.scorecards)
+        station_id, panellist_ref = self.station_id, self.panellist_ref
+        return any(c.station_id == station_id and c.panellist_ref == panellist_ref for c in loaded.scorecards)
 
     def check(self, rubric: PanelRubric, version: RubricVersion) -> None:
         station = rubric.station(self.station_id)
@@ -110,8 +107,9 @@ class ScorecardPut:
             raise ValidationFailed("The scorecard is not valid for this station", errors=errors)
 
     def scoring_input(self, loaded: Loaded) -> CandidateInput:
-        others = [c for c in loaded.scorecards if (c.station_id, c.panellist_ref) != self.scorecard_key]
-        return loaded.scoring_input(scorecards=[*others, Scorecard(*self.scorecard_key, self.body["marks"])])
+        station_id, panellist_ref = self.station_id, self.panellist_ref
+        others = [c for c in loaded.scorecards if c.station_id != station_id or c.panellist_ref != panellist_ref]
+        return loaded.scoring_input(scorecards=[*others, Scorecard(station_id, panellist_ref, self.body["marks"])])
 
     def audit(self, who: Caller, loaded: Loaded, rubric: PanelRubric, version: RubricVersion) -> tuple[Any, ...]:
         # `before` (the whole scorecard replaced, evidence and comment included) is read by the write itself.

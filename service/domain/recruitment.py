@@ -180,6 +180,13 @@ class CriterionResult(NamedTuple):
         return self.moderation is not None
 
 
+class StationTotals(NamedTuple):
+    """Of one station's result: every individual mark given (criteria in order, panellists in order) and the
+    reasons of its flagged criteria."""
+    marks: tuple[int, ...]
+    flag_reasons: tuple[Reason, ...]
+
+
 class StationResult(NamedTuple):
     station_id: str
     score: Fraction | None
@@ -208,6 +215,10 @@ class Result:
     appointable: bool | None
     reasons: tuple[Reason, ...]
     stations: tuple[StationResult, ...]
+    # What the candidate-level rules take from each station (in `stations` order), kept so that a rescoring
+    # that reuses a station (see score_candidate) need not go through its criteria again. Not part of the
+    # result's value: results are equal when the fields above are.
+    totals: tuple[StationTotals, ...] = field(default=(), compare=False, repr=False)
 
     def station_score(self, station_id: str) -> Fraction | None:
         return next((s.score for s in self.stations if s.station_id == station_id), None)
@@ -236,10 +247,11 @@ def _aggregate_and_spread(marks: tuple[int, ...], how: str) -> tuple[Fraction, i
     return value, value.numerator, value.denominator, max(marks) - min(marks)
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=16384)
 def _ratio(numerator: int, denominator: int) -> Fraction:
-    """Fraction(numerator, denominator) of two integers, remembered: a rubric's station scores take few distinct
-    values (a few hundred), and a cache hit costs a third of building the Fraction (a gcd and a Python call)."""
+    """Fraction(numerator, denominator) of two integers, remembered: a rubric's station scores, totals and
+    percents take few distinct values (hundreds to a few thousand), and a cache hit costs a fifth of building
+    the Fraction (a gcd and a Python call)."""
     return Fraction(numerator, denominator)
 
 
@@ -267,7 +279,8 @@ def score_candidate(rubric: PanelRubric, data: CandidateInput, *, reuse: Result 
     `changed` stations (their scorecards or moderations): the other stations' results are taken from it as
     they are, since a station's result depends only on its own scorecards and moderations.
     """
-    previous = {s.station_id: s for s in reuse.stations} if reuse is not None else None
+    previous = {s.station_id: (s, t) for s, t in zip(reuse.stations, reuse.totals, strict=True)} \
+        if reuse is not None else None
     # each station's (panellist_ref, marks) in panellist order: one stable sort, the same order as sorting per station
     by_station: dict[str, list[tuple[str, Mapping[str, int]]]] = {}
     for card in sorted(data.scorecards, key=_PANELLIST_REF):
@@ -288,20 +301,23 @@ def score_candidate(rubric: PanelRubric, data: CandidateInput, *, reuse: Result 
 
 
 def score_station(rubric: PanelRubric, plan: _StationPlan, cards: Sequence[tuple[str, Mapping[str, int]]],
-                  moderations: Mapping[str, Moderation] | None) -> StationResult:
+                  moderations: Mapping[str, Moderation] | None) -> tuple[StationResult, StationTotals]:
     """One station's result from its scorecards, as (panellist_ref, marks) in panellist order, and its
-    moderations by criterion."""
+    moderations by criterion; with its totals."""
     how, spread_threshold = rubric.aggregation, rubric.spread_threshold
     criteria = []
+    individual: list[int] = []
+    flag_reasons: list[Reason] = []
     # Σ_c weight_num(c) × aggregate(s,c) = num / den: the station score × plan.weight_denominator
     num, den, scored = 0, 1, True
-    for cid, weight, weight_num, _reason in plan.criteria:
+    for cid, weight, weight_num, flag_reason in plan.criteria:
         # marks: the latest mark of each panellist with a scorecard for the station (panellists in order)
         marks: dict[str, int] = {}
         for ref, card_marks in cards:  # a plain loop: a comprehension costs a function call per criterion
             if cid in card_marks:
                 marks[ref] = card_marks[cid]
         values = (*marks.values(),)
+        individual += values
         # aggregate(s,c): the rubric's aggregation of the marks, unless a moderation's mark replaces it;
         # flagged(s,c): max(marks) − min(marks) ≥ disagreement_threshold and no moderation yet
         agg, n, d, spread = _aggregate_and_spread(values, how) if values else (None, 0, 1, 0)
@@ -309,9 +325,10 @@ def score_station(rubric: PanelRubric, plan: _StationPlan, cards: Sequence[tuple
         if moderation is not None:
             agg = moderation.mark
             n, d = agg.numerator, agg.denominator
-        criteria.append(CriterionResult(cid, weight, marks, agg,
-                                        moderation is None and bool(values) and spread >= spread_threshold,
-                                        moderation))
+        is_flagged = moderation is None and bool(values) and spread >= spread_threshold
+        if is_flagged:
+            flag_reasons.append(flag_reason)
+        criteria.append(CriterionResult(cid, weight, marks, agg, is_flagged, moderation))
         # station_score(s) = Σ_c weight(c) × aggregate(s,c), aggregate = n / d; unknown while one is None
         if agg is None:
             scored = False
@@ -321,20 +338,20 @@ def score_station(rubric: PanelRubric, plan: _StationPlan, cards: Sequence[tuple
             num, den = num * d + weight_num * n * den, den * d
     station = plan.station
     score = _ratio(num, den * plan.weight_denominator) if scored else None
-    return StationResult(station.id, score, plan.max, len(cards), station.panellists, tuple(criteria))
+    return (StationResult(station.id, score, plan.max, len(cards), station.panellists, tuple(criteria)),
+            StationTotals(tuple(individual), tuple(flag_reasons)))
 
 
-def combine(rubric: PanelRubric, data: CandidateInput, stations: Sequence[StationResult]) -> Result:
-    """The candidate's result from its stations' results (in the rubric's order) and its components."""
+def combine(rubric: PanelRubric, data: CandidateInput, parts: Sequence[tuple[StationResult, StationTotals]]
+            ) -> Result:
+    """The candidate's result from its stations' results and totals (in the rubric's order) and its components."""
     individual: list[int] = []
     reasons: list[Reason] = []
     flag_reasons: list[Reason] = []
     total_num, total_den, all_scored = 0, 1, True  # score = Σ_s station_score(s), summed in integers
-    for plan, s in zip(rubric._station_plans, stations, strict=True):
-        for c, criterion_plan in zip(s.criteria, plan.criteria, strict=True):
-            individual += c.marks.values()
-            if c.flagged:
-                flag_reasons.append(criterion_plan.flag_reason)
+    for s, totals in parts:
+        individual += totals.marks
+        flag_reasons += totals.flag_reasons
         if s.score is None:
             all_scored = False
         else:
@@ -352,8 +369,8 @@ def combine(rubric: PanelRubric, data: CandidateInput, stations: Sequence[Statio
     score: Fraction | None = None
     percent: Fraction | None = None
     if all_scored:
-        score = Fraction(total_num, total_den)
-        percent = Fraction(100 * total_num * max_score.denominator, total_den * max_score.numerator)
+        score = _ratio(total_num, total_den)
+        percent = _ratio(100 * total_num * max_score.denominator, total_den * max_score.numerator)
     raw_total, raw_max = sum(individual), len(individual) * rubric.scale_max
     missing_components = [c for c in rubric.components if data.components.get(c) is None] if rubric.components else ()
     if missing_components:
@@ -373,6 +390,7 @@ def combine(rubric: PanelRubric, data: CandidateInput, stations: Sequence[Statio
     else:
         status = "complete"
 
+    stations, totals = zip(*parts, strict=True) if parts else ((), ())
     appointable = None
     if status == "complete":
         failed = [r for r in (check_rule(rule, individual, stations, raw_total, raw_max, percent)
@@ -380,7 +398,7 @@ def combine(rubric: PanelRubric, data: CandidateInput, stations: Sequence[Statio
         appointable = not failed
         reasons += failed
     return Result(data.candidate_ref, status, score, max_score, percent, raw_total, raw_max, composite,
-                  appointable, tuple(reasons), tuple(stations))
+                  appointable, tuple(reasons), stations, totals)
 
 
 def check_rule(rule: Rule, marks: Sequence[int], stations: Sequence[StationResult], raw_total: int,
