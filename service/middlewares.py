@@ -100,10 +100,11 @@ def http_problem(exc: web.HTTPException, request: web.Request) -> errors.Problem
 def check_url_text(request: web.Request) -> None:
     """URL values PostgreSQL could not store (NUL, lone surrogates) are refused before any query: a path
     segment like that names nothing (404), a query parameter like that is invalid (422)."""
-    if any(bad_text(value) for value in request.match_info.values()):
+    if bad_text("".join(request.match_info.values())):  # one check of the segments together
         raise errors.NotFound(f"Nothing is at {request.path!r}")
-    bad = [FieldError(reason, parameter=name) for name, value in request.query.items()
-           if (reason := bad_text(value))]
+    query = request.query
+    bad = [FieldError(reason, parameter=name) for name, value in query.items() if (reason := bad_text(value))] \
+        if query else []
     if bad:
         raise errors.ValidationFailed("A query parameter contains characters that are not allowed", errors=bad)
 

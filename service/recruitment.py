@@ -7,8 +7,9 @@ import hashlib
 import uuid
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
@@ -139,9 +140,10 @@ class StateCache:
         if not change.keeps_state:
             self.forget(key)
         else:
-            self.put(key, replace(saved.loaded, revision=saved.loaded.revision + 1,
-                                  scorecards=list(saved.scored.scorecards), result_status=saved.result.status,
-                                  digest=saved.digest, scored=(saved.result, saved.rendered)))
+            before = saved.loaded
+            self.put(key, Loaded(before.campaign, before.candidate_id, before.candidate_ref, before.components,
+                                 before.revision + 1, list(saved.scored.scorecards), before.moderations,
+                                 saved.result.status, saved.digest, (saved.result, saved.rendered)))
 
 
 CandidateWrites = Batcher[store.Write, store.Written]
@@ -256,16 +258,22 @@ def result_events(loaded: Loaded, result: Result, base_url: str) -> list[tuple[s
     """The events of a changed result: `candidate.result.updated` (not for the first result, made when the
     candidate is created) and `candidate.moderation_required` when the candidate enters that status."""
     campaign = loaded.campaign
-    data = {"campaign_id": str(campaign["id"]), "campaign_reference": campaign["reference"],
-            "candidate_ref": loaded.candidate_ref, "status": result.status,
-            "result_url": f"{base_url}/v1/campaigns/{campaign['id']}/candidates/"
-                          f"{quote(loaded.candidate_ref, safe='')}/result"}
+    data = {**_event_ids(campaign["id"], campaign["reference"], loaded.candidate_ref, base_url),
+            "status": result.status}
     events = []
     if loaded.digest is not None:
         events.append(("candidate.result.updated", data))
     if result.status == "needs_moderation" and loaded.result_status != "needs_moderation":
         events.append(("candidate.moderation_required", data))
     return events
+
+
+@lru_cache(maxsize=4096)
+def _event_ids(campaign_id: uuid.UUID, reference: str, candidate_ref: str, base_url: str) -> dict[str, str]:
+    """What a candidate's events say of it besides its status (the same on each of its writes; not to be
+    changed by the caller)."""
+    return {"campaign_id": str(campaign_id), "campaign_reference": reference, "candidate_ref": candidate_ref,
+            "result_url": f"{base_url}/v1/campaigns/{campaign_id}/candidates/{quote(candidate_ref, safe='')}/result"}
 
 
 def ranking_items(rows: list[asyncpg.Record]) -> list[dict[str, Any]]:

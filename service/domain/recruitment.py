@@ -283,9 +283,9 @@ def score_candidate(rubric: PanelRubric, data: CandidateInput, *, reuse: Result 
         if reuse is not None else None
     # each station's (panellist_ref, marks) in panellist order: one stable sort, the same order as sorting per station
     by_station: dict[str, list[tuple[str, Mapping[str, int]]]] = {}
-    for card in sorted(data.scorecards, key=_PANELLIST_REF):
-        if previous is None or card.station_id in changed:
-            by_station.setdefault(card.station_id, []).append((card.panellist_ref, card.marks))
+    cards = data.scorecards if previous is None else [c for c in data.scorecards if c.station_id in changed]
+    for card in sorted(cards, key=_PANELLIST_REF):
+        by_station.setdefault(card.station_id, []).append((card.panellist_ref, card.marks))
     moderations: dict[str, dict[str, Moderation]] = {}
     for m in data.moderations:
         if previous is None or m.station_id in changed:
