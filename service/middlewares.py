@@ -5,6 +5,7 @@ of them: each layer of aiohttp's chain is a call and a coroutine on every reques
 from __future__ import annotations
 
 import itertools
+import logging
 import os
 import re
 import time
@@ -73,11 +74,12 @@ async def gateway(request: web.Request, handler: Handler) -> web.StreamResponse:
         elapsed = time.perf_counter() - started
         route = route_name(request)
         request.app[METRICS].request_done(route, request.method, status, elapsed)
-        who = request.get(CALLER)
-        log.info("request", method=request.method, route=route, status=status,
-                 duration_ms=round(elapsed * 1000, 2),
-                 org=who.org_code if who else None,
-                 key_id=str(who.key_id) if who and who.key_id else None)
+        if log.is_enabled_for(logging.INFO):  # else not even the line's fields are worked out
+            who = request.get(CALLER)
+            log.info("request", method=request.method, route=route, status=status,
+                     duration_ms=round(elapsed * 1000, 2),
+                     org=who.org_code if who else None,
+                     key_id=str(who.key_id) if who and who.key_id else None)
         structlog.contextvars.reset_contextvars(**bound)
 
 
