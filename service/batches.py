@@ -5,6 +5,12 @@ load most of a small write is that. A `Batcher` stores the items submitted while
 as the next batch, so at low load an item is stored at once and alone, and under load many share a
 statement. An item's caller gets its own result only once its batch has committed.
 
+While a batch is being stored, another lane starts one beside it only for a few items at least
+(`overlap_min`): a lone item would otherwise take the free lane the moment it came, and under load the
+lanes would take turns storing a full batch and a batch of one (half the statements, for a few items).
+Fewer items wait for the next lane to free, or for `patience` seconds if the batches being stored take
+that long (a stall), whichever comes first.
+
 Two items with the same key (a candidate) are never in one batch, nor in two batches stored at the
 same time: so batches of one process never wait on each other's row locks. If PostgreSQL refuses a
 batch, each of its items is stored again alone, so one bad item fails its own caller only; if the
@@ -30,15 +36,20 @@ DEFAULT_SIZE = 64  # items per batch at most
 # Batches being stored at once, each on its own pooled connection: while one commits, the next is
 # already being written.
 DEFAULT_LANES = 2
+DEFAULT_OVERLAP_MIN = 4  # items for a batch beside one being stored
+DEFAULT_PATIENCE = 0.02  # seconds a few items wait for a lane before a batch of them starts anyway
 
 
 class Batcher(Generic[T, R]):
     def __init__(self, pool: asyncpg.Pool, store: Callable[[asyncpg.Connection, list[T]], Awaitable[list[R]]],
-                 key: Callable[[T], Hashable], *, size: int = DEFAULT_SIZE, lanes: int = DEFAULT_LANES) -> None:
+                 key: Callable[[T], Hashable], *, size: int = DEFAULT_SIZE, lanes: int = DEFAULT_LANES,
+                 overlap_min: int = DEFAULT_OVERLAP_MIN, patience: float = DEFAULT_PATIENCE) -> None:
         self.pool, self.store, self.key, self.size, self.lanes = pool, store, key, size, lanes
+        self.overlap_min, self.patience = overlap_min, patience
         self._waiting: deque[tuple[T, asyncio.Future[R]]] = deque()
         self._storing: set[Hashable] = set()  # keys of the items in batches being stored
         self._tasks: set[asyncio.Task[None]] = set()
+        self._impatient: asyncio.TimerHandle | None = None  # starts a batch of a few items after `patience`
 
     async def submit(self, item: T) -> R:
         """Store the item with the next batch; its result once that batch has committed."""
@@ -47,8 +58,13 @@ class Batcher(Generic[T, R]):
         self._start()
         return await future
 
-    def _start(self) -> None:
+    def _start(self, *, anyway: bool = False) -> None:
         while self._waiting and len(self._tasks) < self.lanes:
+            if self._tasks and not anyway and len(self._waiting) < self.overlap_min:
+                if self._impatient is None:
+                    self._impatient = asyncio.get_running_loop().call_later(self.patience, self._lose_patience)
+                return
+            anyway = False
             batch = self._take()
             if not batch:
                 return
@@ -56,6 +72,10 @@ class Batcher(Generic[T, R]):
             task = asyncio.get_running_loop().create_task(self._store(batch), context=contextvars.Context())
             self._tasks.add(task)
             task.add_done_callback(self._done)
+
+    def _lose_patience(self) -> None:
+        self._impatient = None
+        self._start(anyway=True)
 
     def _take(self) -> list[tuple[T, asyncio.Future[R]]]:
         batch: list[tuple[T, asyncio.Future[R]]] = []
@@ -75,6 +95,9 @@ class Batcher(Generic[T, R]):
 
     def _done(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
+        if self._impatient is not None and not self._tasks:
+            self._impatient.cancel()
+            self._impatient = None
         self._start()
 
     async def _store(self, batch: list[tuple[T, asyncio.Future[R]]]) -> None:

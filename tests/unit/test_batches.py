@@ -116,16 +116,52 @@ async def test_a_caller_that_gives_up_while_waiting_has_nothing_stored(pool) -> 
     assert await stored(pool) == [("a", 1)]
 
 
-async def test_a_batch_waiting_on_a_lock_does_not_hold_up_the_other_lane(pool) -> None:
+async def test_a_stalled_batch_holds_up_a_few_items_only_for_the_patience(pool) -> None:
     recorder = Recorder()
     recorder.release, recorder.held = asyncio.Event(), "slow"
-    batcher = Batcher(pool, recorder, key=lambda item: item[0], lanes=2)
+    batcher = Batcher(pool, recorder, key=lambda item: item[0], lanes=2, patience=0.05)
     slow = asyncio.create_task(batcher.submit(("slow", 1)))
     await asyncio.sleep(0.01)
-    assert await asyncio.wait_for(batcher.submit(("other", 2)), 5) == 20
-    assert not slow.done()
-    recorder.release.set()
+    started = asyncio.get_running_loop().time()
+    try:
+        assert await asyncio.wait_for(batcher.submit(("other", 2)), 5) == 20
+        assert asyncio.get_running_loop().time() - started >= 0.04  # it waited for a lane, then went anyway
+        assert not slow.done()
+    finally:
+        recorder.release.set()
     assert await slow == 10
+
+
+async def test_beside_a_batch_being_stored_a_lone_item_waits_for_the_next_batch(pool) -> None:
+    """Not a batch of one in the other lane: the item goes with those that come while the lane is busy."""
+    recorder = Recorder()
+    recorder.release = asyncio.Event()
+    batcher = Batcher(pool, recorder, key=lambda item: item[0], lanes=2, overlap_min=4, patience=5)
+    first = asyncio.create_task(batcher.submit(("a", 1)))
+    await asyncio.sleep(0.02)
+    later = [asyncio.create_task(batcher.submit((key, 2))) for key in ("b", "c")]
+    await asyncio.sleep(0.05)
+    try:
+        assert recorder.batches == [[("a", 1)]]  # b and c wait: the other lane is free, but they are too few
+    finally:
+        recorder.release.set()
+    assert await first == 10 and [await t for t in later] == [20, 20]
+    assert recorder.batches == [[("a", 1)], [("b", 2), ("c", 2)]]
+
+
+async def test_enough_waiting_items_start_a_batch_beside_the_one_being_stored(pool) -> None:
+    recorder = Recorder()
+    recorder.release, recorder.held = asyncio.Event(), "a"
+    batcher = Batcher(pool, recorder, key=lambda item: item[0], lanes=2, overlap_min=4, patience=5)
+    first = asyncio.create_task(batcher.submit(("a", 1)))
+    await asyncio.sleep(0.02)
+    try:
+        assert await asyncio.wait_for(asyncio.gather(*(batcher.submit((f"k{i}", i)) for i in range(4))), 5) == \
+            [0, 10, 20, 30]
+        assert recorder.batches[1] == [(f"k{i}", i) for i in range(4)] and not first.done()
+    finally:
+        recorder.release.set()
+    assert await first == 10
 
 
 async def test_a_failed_connection_fails_the_whole_batch_at_once(pool) -> None:
