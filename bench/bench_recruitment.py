@@ -21,9 +21,10 @@ from service.domain.recruitment import CandidateInput, PanelRubric, Scorecard, r
 from service.recruitment import stored_summary
 from service.store import orgs
 
-TOTAL = int(os.environ.get("BENCH_TOTAL", 3000))
+ROUND_SECONDS = float(os.environ.get("BENCH_ROUND_SECONDS", 1.5))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", 32))
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", 5))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", 11))
+BODIES = 1000  # bodies per station, taken in turn
 CANDIDATES = 200
 RANKED = 2000
 
@@ -116,47 +117,52 @@ async def run() -> dict[str, Any]:
                     assert r.status == 201
             stations = st3["stations"]
             rng = random.Random(1)
-            # A fresh set of marks for each round: later rounds re-mark (replace) earlier rounds' scorecards.
-            bodies = [{"marks": {c: rng.randint(2, 5) for c in stations[(i % TOTAL // CANDIDATES) % 4]["criteria"]}}
-                      for i in range(TOTAL * (ROUNDS + 1))]
-            offset = 0  # of the current round in `bodies`
+            bodies = [[{"marks": {c: rng.randint(2, 5) for c in station["criteria"]}} for _ in range(BODIES)]
+                      for station in stations]
+            turn = 0  # of the current round: each round re-marks the scorecards with other bodies
+
+            def body(i: int) -> dict[str, Any]:
+                return bodies[(i // CANDIDATES) % 4][(i + turn * 7) % BODIES]
 
             async def put_scorecard(client: aiohttp.ClientSession, i: int) -> int:
                 # Consecutive requests go to different candidates, as panels working in parallel would.
                 station = stations[(i // CANDIDATES) % 4]["id"]
                 url_ = (f"{base}/v1/campaigns/{campaign['id']}/candidates/C{i % CANDIDATES}/scorecards/"
                         f"{station}/p{(i // (4 * CANDIDATES)) % 3}")
-                async with client.put(url_, json=bodies[offset + i], headers=headers) as r:
+                async with client.put(url_, json=body(i), headers=headers) as r:
                     await r.read()
                     return r.status
 
             async def put_bare(client: aiohttp.ClientSession, i: int) -> int:
-                async with client.put(f"{bare}/bare/{i}/x", json=bodies[offset + i]) as r:
+                async with client.put(f"{bare}/bare/{i}/x", json=body(i)) as r:
                     await r.read()
                     return r.status
 
-            # Rounds alternate between the two servers, so a change in what else the machine is doing
-            # shows in both; the ratio reported is the median of the rounds'.
+            # Rounds of equal length alternate between the two servers (which one goes first alternating
+            # too), so a change in what else the machine is doing shows in both; the ratio reported is the
+            # median of the rounds'.
             # A warm-up round of each, not measured: connections opened, statements prepared, every
             # candidate's state read once, as in a server that has been running a while.
-            offset = ROUNDS * TOTAL
             for warm_up in (put_bare, put_scorecard):
-                if (await load(warm_up, total=TOTAL, concurrency=CONCURRENCY))["errors"]:
+                if (await load(warm_up, concurrency=CONCURRENCY, seconds=2 * ROUND_SECONDS))["errors"]:
                     raise RuntimeError("warm-up requests failed")
             rounds = []
             cpu, db_cpu, done, bare_cpu, bare_db_cpu, bare_done = 0.0, 0.0, 0, 0.0, 0.0, 0
             for n in range(ROUNDS):
-                offset = n * TOTAL
-                cpu_before, db_before = cpu_seconds(bare_proc.pid), postgres_cpu_seconds()
-                bare_round = await load(put_bare, total=TOTAL, concurrency=CONCURRENCY)
-                bare_cpu += cpu_seconds(bare_proc.pid) - cpu_before
-                bare_db_cpu += postgres_cpu_seconds() - db_before
-                bare_done += bare_round["requests"]
-                cpu_before, db_before = cpu_seconds(proc.pid), postgres_cpu_seconds()
-                put_round = await load(put_scorecard, total=TOTAL, concurrency=CONCURRENCY)
-                cpu += cpu_seconds(proc.pid) - cpu_before
-                db_cpu += postgres_cpu_seconds() - db_before
-                done += put_round["requests"]
+                turn = n + 1
+                measured = {}
+                for which in (("bare", "put") if n % 2 == 0 else ("put", "bare")):
+                    pid = bare_proc.pid if which == "bare" else proc.pid
+                    cpu_before, db_before = cpu_seconds(pid), postgres_cpu_seconds()
+                    measured[which] = await load(put_bare if which == "bare" else put_scorecard,
+                                                 concurrency=CONCURRENCY, seconds=ROUND_SECONDS)
+                    used, db_used = cpu_seconds(pid) - cpu_before, postgres_cpu_seconds() - db_before
+                    if which == "bare":
+                        bare_cpu, bare_db_cpu, bare_done = (bare_cpu + used, bare_db_cpu + db_used,
+                                                            bare_done + measured[which]["requests"])
+                    else:
+                        cpu, db_cpu, done = cpu + used, db_cpu + db_used, done + measured[which]["requests"]
+                put_round, bare_round = measured["put"], measured["bare"]
                 if put_round["errors"] or bare_round["errors"]:
                     raise RuntimeError(f"requests failed: {put_round['errors']} PUTs, {bare_round['errors']} bare")
                 rounds.append({"scorecard_put": put_round, "bare_put": bare_round,
@@ -168,6 +174,8 @@ async def run() -> dict[str, Any]:
             out["bare_put"] = {**middle["bare_put"], "web_cpu_ms_per_request": round(bare_cpu * 1000 / bare_done, 2),
                                "postgres_cpu_ms_per_request": round(bare_db_cpu * 1000 / bare_done, 2)}
             out["scorecard_vs_bare"] = middle["ratio"]
+            p99s = sorted(r["scorecard_put"]["p99_ms"] for r in rounds)
+            out["scorecard_put_p99_ms"] = {"median_round": p99s[len(p99s) // 2], "worst_round": p99s[-1]}
             out["web_rss_mb_after_load"] = round(rss_mb(proc.pid), 1)
 
             async with http.post(f"{base}/v1/campaigns", json={"reference": "rank", "title": "Ranking",

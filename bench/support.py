@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import socket
 import sys
@@ -101,13 +102,14 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-async def load(make_request: Callable[[aiohttp.ClientSession, int], Awaitable[int]], *, total: int,
-               concurrency: int, max_seconds: float = 60) -> dict[str, Any]:
-    """Send `total` requests from `concurrency` workers (bounded in time); latency percentiles in ms."""
+async def load(make_request: Callable[[aiohttp.ClientSession, int], Awaitable[int]], *, concurrency: int,
+               total: int | None = None, seconds: float = 60) -> dict[str, Any]:
+    """Send requests numbered 0, 1, ... from `concurrency` workers, `total` of them or (without a total) as many
+    as `seconds` allow, and never beyond `seconds`; latency percentiles in ms."""
     latencies: list[float] = []
     errors = 0
-    counter = iter(range(total))
-    deadline = time.monotonic() + max_seconds
+    counter = iter(range(total)) if total is not None else itertools.count()
+    deadline = time.monotonic() + seconds
 
     async def worker(http: aiohttp.ClientSession) -> None:
         nonlocal errors

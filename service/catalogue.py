@@ -12,6 +12,7 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +38,9 @@ class RubricVersion:
     document: dict[str, Any]
     published_at: datetime
 
-    @property
+    @cached_property
     def pin(self) -> dict[str, Any]:
+        """The version's id, number and hash (one dict per version: not to be changed by the caller)."""
         return {"id": self.id, "version": self.version, "hash": self.hash}
 
     @classmethod

@@ -18,6 +18,7 @@ from . import errors, idempotency
 from .auth import hash_token
 from .errors import FieldError
 from .http import CALLER, bad_text, problem_response
+from .log import REQUEST_ID
 from .state import CONFIG, KEYS, METRICS, POOL
 
 log = structlog.get_logger("service.http")
@@ -44,7 +45,7 @@ async def gateway(request: web.Request, handler: Handler) -> web.StreamResponse:
     request_id = incoming if _REQUEST_ID.match(incoming) else new_request_id()
     started = time.perf_counter()
     status = 500
-    bound = structlog.contextvars.bind_contextvars(request_id=request_id)
+    bound = REQUEST_ID.set(request_id)
     try:
         try:
             if request.content_length is not None and request.content_length > request.app[CONFIG].max_body_bytes:
@@ -80,7 +81,7 @@ async def gateway(request: web.Request, handler: Handler) -> web.StreamResponse:
                      duration_ms=round(elapsed * 1000, 2),
                      org=who.org_code if who else None,
                      key_id=str(who.key_id) if who and who.key_id else None)
-        structlog.contextvars.reset_contextvars(**bound)
+        REQUEST_ID.reset(bound)
 
 
 def too_large(request: web.Request) -> errors.PayloadTooLarge:

@@ -6,9 +6,9 @@ import uuid
 from typing import Any
 
 import asyncpg
-import structlog
 
 from ..auth import Caller
+from ..log import REQUEST_ID
 
 # The columns an audit row is written with, and their types, in the order of entry()'s values.
 TYPED_COLUMNS = (("org_id", "uuid"), ("actor", "text"), ("key_id", "uuid"), ("action", "text"),
@@ -21,9 +21,8 @@ COLUMNS = ", ".join(NAMES)
 def entry(caller: Caller, action: str, object_type: str, object_id: str | uuid.UUID, *,
           rubric: dict[str, Any] | None = None, before: Any = None, after: Any = None) -> tuple[Any, ...]:
     """The values of one audit row, in the order of COLUMNS (the request id comes from the log context)."""
-    request_id = structlog.contextvars.get_contextvars().get("request_id")
     return (caller.org_id, caller.actor, caller.key_id, action, object_type, str(object_id), rubric,
-            before, after, request_id)
+            before, after, REQUEST_ID.get())
 
 
 _RECORD = (f"INSERT INTO audit_events ({COLUMNS}) VALUES ("  # noqa: S608 - constants only
