@@ -124,7 +124,8 @@ async def authenticate(request: web.Request) -> None:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise errors.Unauthorized("Send an API key as `Authorization: Bearer <token>`")
-    who = await request.app[KEYS].caller(request.app[POOL], hash_token(token.strip()))
+    keys, token_hash = request.app[KEYS], hash_token(token.strip())
+    who = keys.known(token_hash) or await keys.caller(request.app[POOL], token_hash)
     if who is None:
         raise errors.Unauthorized("The API key is not valid or has been revoked")
     request[CALLER] = who

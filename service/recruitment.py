@@ -49,7 +49,8 @@ def _panel(version: RubricVersion) -> PanelRubric:
 
 async def pinned(catalogue: Catalogue, conn: asyncpg.Connection | asyncpg.Pool, campaign: asyncpg.Record
                  ) -> tuple[RubricVersion, PanelRubric]:
-    version = await catalogue.version(conn, campaign["rubric_id"], campaign["rubric_version"])
+    version = catalogue.known(campaign["rubric_id"], campaign["rubric_version"]) \
+        or await catalogue.version(conn, campaign["rubric_id"], campaign["rubric_version"])
     if version is None or version.hash != campaign["rubric_hash"]:
         raise RuntimeError(f"campaign {campaign['id']} pins a rubric version that is not published")
     return version, _panel(version)

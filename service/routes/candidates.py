@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Any
 
 from aiohttp import web
@@ -56,9 +57,10 @@ async def put_candidate(request: web.Request) -> web.Response:
     return json_response(candidate_json(row), status=201 if created else 200)
 
 
-async def change(request: web.Request, candidate_ref: str, change: candidate_changes.Change) -> recruitment.Saved:
+def change(request: web.Request, candidate_ref: str, change: candidate_changes.Change
+           ) -> Awaitable[recruitment.Saved]:
     app = request.app
-    return await recruitment.change_candidate(app[POOL], app[CANDIDATE_WRITES], caller(request), app[CATALOGUE],
+    return recruitment.change_candidate(app[POOL], app[CANDIDATE_WRITES], caller(request), app[CATALOGUE],
                                               app[CANDIDATE_STATES], app[CONFIG].base_url, campaign_id(request),
                                               candidate_ref, change)
 
