@@ -10,7 +10,10 @@ from typing import Any
 
 import orjson
 
-_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
+_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME
+# Keys that are not strings (a rubric scale's labels by mark) are written as strings, with this option, which
+# slows every dict down: only documents that have such keys are encoded again with it (the same bytes).
+_NON_STR_KEYS = _OPTIONS | orjson.OPT_NON_STR_KEYS
 
 
 def rfc3339(value: datetime) -> str:
@@ -32,6 +35,10 @@ def _default(value: Any) -> Any:
 def dumps_bytes(data: Any) -> bytes:
     try:
         return orjson.dumps(data, default=_default, option=_OPTIONS)
+    except orjson.JSONEncodeError:
+        pass
+    try:
+        return orjson.dumps(data, default=_default, option=_NON_STR_KEYS)
     except orjson.JSONEncodeError:
         # Integers beyond 64 bits (and text that is not Unicode, which this refuses in turn).
         return json.dumps(data, separators=(",", ":"), ensure_ascii=False, default=_default).encode()

@@ -1,0 +1,35 @@
+"""JSON out (service/jsontext.py): one encoding for every document, and timestamps in RFC 3339 UTC."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
+
+import orjson
+
+from service.jsontext import dumps_bytes, rfc3339
+
+
+def test_utc_and_other_zones_are_written_in_utc_with_milliseconds() -> None:
+    assert rfc3339(datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)) == "2026-01-02T03:04:05.678Z"
+    assert rfc3339(datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=timezone(timedelta(hours=2)))) == \
+        "2026-01-02T01:04:05.678Z"
+    assert rfc3339(datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone(timedelta(hours=-5, minutes=-30)))) == \
+        "2026-01-02T08:34:05.000Z"
+
+
+def test_documents_with_keys_that_are_not_strings_are_encoded_as_with_string_keys() -> None:
+    scale = {"labels": {1: "Poor", 5: "Excellent"}, "nested": [{2: {"x": 3}}]}
+    assert dumps_bytes(scale) == orjson.dumps(scale, option=orjson.OPT_NON_STR_KEYS)
+    assert json.loads(dumps_bytes(scale)) == {"labels": {"1": "Poor", "5": "Excellent"}, "nested": [{"2": {"x": 3}}]}
+
+
+def test_values_beyond_plain_json() -> None:
+    when = datetime(2026, 3, 4, 5, 6, 7, 8000, tzinfo=UTC)
+    data = {"id": uuid.UUID(int=5), "at": when, "big": 2**70, "whole": Decimal("3"), "part": Decimal("2.5")}
+    assert json.loads(dumps_bytes(data)) == {"id": "00000000-0000-0000-0000-000000000005",
+                                             "at": "2026-03-04T05:06:07.008Z", "big": 2**70, "whole": 3,
+                                             "part": 2.5}
+    assert dumps_bytes({"k": 1, "s": "é"}) == '{"k":1,"s":"é"}'.encode()  # compact, UTF-8
