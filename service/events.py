@@ -41,11 +41,6 @@ def subscribable() -> list[str]:
     return sorted(name for name, event in OUTBOUND_EVENTS.items() if event.subscribable)
 
 
-def envelope(event_type: str, data: dict[str, Any], now: datetime) -> bytes:
-    """The body every attempt sends, byte for byte: `{type, timestamp, data}`."""
-    return dumps_bytes({"type": event_type, "timestamp": rfc3339(now), "data": data})
-
-
 def _known(event_type: str) -> None:
     if event_type not in OUTBOUND_EVENTS:
         raise UnknownEvent(f"{event_type!r} is not declared in service.events.OUTBOUND_EVENTS")
@@ -53,11 +48,17 @@ def _known(event_type: str) -> None:
 
 def envelopes(events: list[tuple[str, dict[str, Any]]], now: datetime | None = None
               ) -> tuple[list[str], list[bytes]]:
-    """The event types and bodies of some `(type, data)` events, as the outbox queues them."""
-    for event_type, _data in events:
-        _known(event_type)
-    now = now or datetime.now(UTC)
-    return [t for t, _d in events], [envelope(t, d, now) for t, d in events]
+    """The event types and bodies of some `(type, data)` events, as the outbox queues them: each body is what
+    every attempt sends, byte for byte, `{type, timestamp, data}`."""
+    types: list[str] = []
+    bodies: list[bytes] = []
+    if events:
+        timestamp = rfc3339(now or datetime.now(UTC))
+        for event_type, data in events:
+            _known(event_type)
+            types.append(event_type)
+            bodies.append(dumps_bytes({"type": event_type, "timestamp": timestamp, "data": data}))
+    return types, bodies
 
 
 async def emit(conn: asyncpg.Connection, org_id: uuid.UUID, event_type: str, data: dict[str, Any], *,
