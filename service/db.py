@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import asyncpg
 
 from .errors import Conflict, Problem, ValidationFailed
-from .jsontext import dumps
+from .jsontext import dumps, dumps_bytes
 
 # Constraint name -> the problem an integrator sees. Keep names in sync with migrations/.
 CONSTRAINT_PROBLEMS: dict[str, tuple[type[Problem], str]] = {
@@ -19,9 +20,22 @@ CONSTRAINT_PROBLEMS: dict[str, tuple[type[Problem], str]] = {
 }
 
 
+_JSONB_VERSION = b"\x01"  # jsonb's binary format: a version byte, then the JSON text
+
+
+def _jsonb_out(value: Any) -> bytes:
+    return _JSONB_VERSION + dumps_bytes(value)
+
+
+def _jsonb_in(data: bytes) -> Any:
+    return json.loads(data[1:])
+
+
 async def _init_connection(conn: asyncpg.Connection) -> None:
-    for typename in ("json", "jsonb"):
-        await conn.set_type_codec(typename, encoder=dumps, decoder=json.loads, schema="pg_catalog")
+    # JSON values travel as UTF-8 bytes both ways: no str made of them on the way out, nor taken apart again.
+    await conn.set_type_codec("json", encoder=dumps, decoder=json.loads, schema="pg_catalog")
+    await conn.set_type_codec("jsonb", encoder=_jsonb_out, decoder=_jsonb_in, schema="pg_catalog", format="binary")
+
 
 
 async def _keep_session(conn: asyncpg.Connection) -> None:
