@@ -15,6 +15,7 @@ from .auth import Caller
 from .catalogue import RubricVersion
 from .domain.recruitment import CandidateInput, Moderation, PanelRubric, Result, Scorecard, aggregate, number
 from .errors import FieldError, ValidationFailed
+from .ids import plain_uuid
 from .store import audit
 
 
@@ -37,12 +38,12 @@ class Loaded:
 
     @classmethod
     def from_row(cls, row: asyncpg.Record) -> Loaded:
-        campaign = {"id": row["campaign_id"], "reference": row["reference"], "rubric_id": row["rubric_id"],
+        campaign = {"id": plain_uuid(row["campaign_id"]), "reference": row["reference"], "rubric_id": row["rubric_id"],
                     "rubric_version": row["rubric_version"], "rubric_hash": row["rubric_hash"],
                     "status": row["status"]}
         mods = {(s, c): {"mark": mark, "reason": reason, "moderator_ref": who, "created_at": at}
                 for s, c, mark, reason, who, at in row["moderations"]}
-        return cls(campaign, row["id"], row["candidate_ref"], row["components"], row["revision"],
+        return cls(campaign, plain_uuid(row["id"]), row["candidate_ref"], row["components"], row["revision"],
                    [Scorecard(s, p, marks) for s, p, marks in row["scorecards"]], mods,
                    row["result_status"], row["digest"])
 

@@ -21,3 +21,9 @@ def path_id(request: web.Request, name: str, what: str) -> uuid.UUID:
 def _parsed(text: str) -> uuid.UUID:
     """A path's id, parsed once: the same few (a campaign's) come back on request after request."""
     return uuid.UUID(text)
+
+
+def plain_uuid(value: uuid.UUID) -> uuid.UUID:
+    """An id read by asyncpg (its own UUID subclass) as the standard library's, which JSON encoding writes
+    without a call back into Python: for ids kept and written again and again (a kept candidate state, a key)."""
+    return value if type(value) is uuid.UUID else uuid.UUID(bytes=value.bytes)

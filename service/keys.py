@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import asyncpg
 
 from .auth import Caller
+from .ids import plain_uuid
 from .listen import listen_forever
 from .store import orgs
 
@@ -51,7 +52,8 @@ class KeyCache:
         row = await orgs.key_by_hash(pool, token_hash)
         if row is None:
             return None
-        who = Caller(org_id=row["org_id"], org_code=row["org_code"], key_id=row["id"], scopes=frozenset(row["scopes"]))
+        who = Caller(org_id=plain_uuid(row["org_id"]), org_code=row["org_code"], key_id=plain_uuid(row["id"]),
+                     scopes=frozenset(row["scopes"]))
         # Kept only if no change was announced while reading it (the row may predate that change).
         if self.live and self.ttl > 0 and generation == self._generation:
             if len(self._entries) >= MAX_ENTRIES:

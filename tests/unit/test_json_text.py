@@ -33,3 +33,15 @@ def test_values_beyond_plain_json() -> None:
                                              "at": "2026-03-04T05:06:07.008Z", "big": 2**70, "whole": 3,
                                              "part": 2.5}
     assert dumps_bytes({"k": 1, "s": "é"}) == '{"k":1,"s":"é"}'.encode()  # compact, UTF-8
+
+
+def test_ids_read_by_asyncpg_are_kept_as_the_standard_librarys() -> None:
+    from asyncpg.pgproto import pgproto
+
+    from service.ids import plain_uuid
+
+    read = pgproto.UUID(uuid.UUID(int=7).bytes)
+    kept = plain_uuid(read)
+    assert type(kept) is uuid.UUID and kept == read and hash(kept) == hash(read)
+    assert orjson.dumps({"id": kept}) == b'{"id":"00000000-0000-0000-0000-000000000007"}'  # natively
+    assert plain_uuid(kept) is kept
