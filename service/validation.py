@@ -32,8 +32,12 @@ def _additional_properties(validator: Any, value_schema: Any, instance: Any, sch
     into. Anything else, and every failure, is jsonschema's own, so the errors are exactly its errors."""
     if type(instance) is dict and type(value_schema) is dict and value_schema.keys() == {"type"} \
             and "patternProperties" not in schema:
-        wanted, known, is_type = value_schema["type"], schema.get("properties", {}), validator.is_type
-        if all(is_type(v, wanted) for k, v in instance.items() if k not in known):
+        wanted, known = value_schema["type"], schema.get("properties", {})
+        values = [v for k, v in instance.items() if k not in known] if known else instance.values()
+        if wanted == "integer" and validator.TYPE_CHECKER is _STRICT_TYPES:  # the type check itself, in place
+            if all(type(v) is int for v in values):
+                return
+        elif all(validator.is_type(v, wanted) for v in values):
             return
     yield from _ADDITIONAL_PROPERTIES(validator, value_schema, instance, schema)
 
@@ -76,10 +80,11 @@ def _properties(validator: Any, properties: Any, instance: Any, schema: dict[str
     yield from _PROPERTIES(validator, properties, instance, schema)
 
 
+_STRICT_TYPES = Draft202012Validator.TYPE_CHECKER.redefine("integer", _strict_integer)
 StrictValidator = validators.extend(
     Draft202012Validator,
     validators={"additionalProperties": _additional_properties, "properties": _properties},
-    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _strict_integer))
+    type_checker=_STRICT_TYPES)
 
 
 class SchemaRegistry:
