@@ -181,10 +181,12 @@ class CriterionResult(NamedTuple):
 
 
 class StationTotals(NamedTuple):
-    """Of one station's result: every individual mark given (criteria in order, panellists in order) and the
-    reasons of its flagged criteria."""
+    """Of one station's result: every individual mark given (criteria in order, panellists in order), the
+    reasons of its flagged criteria, and its score as a numerator and denominator (0 and 1 when unknown)."""
     marks: tuple[int, ...]
     flag_reasons: tuple[Reason, ...]
+    score_num: int
+    score_den: int
 
 
 class StationResult(NamedTuple):
@@ -337,9 +339,10 @@ def score_station(rubric: PanelRubric, plan: _StationPlan, cards: Sequence[tuple
         else:
             num, den = num * d + weight_num * n * den, den * d
     station = plan.station
-    score = _ratio(num, den * plan.weight_denominator) if scored else None
+    den *= plan.weight_denominator
+    score = _ratio(num, den) if scored else None
     return (StationResult(station.id, score, plan.max, len(cards), station.panellists, tuple(criteria)),
-            StationTotals(tuple(individual), tuple(flag_reasons)))
+            StationTotals(tuple(individual), tuple(flag_reasons), num if scored else 0, den if scored else 1))
 
 
 def combine(rubric: PanelRubric, data: CandidateInput, parts: Sequence[tuple[StationResult, StationTotals]]
@@ -355,7 +358,7 @@ def combine(rubric: PanelRubric, data: CandidateInput, parts: Sequence[tuple[Sta
         if s.score is None:
             all_scored = False
         else:
-            n, d = s.score.numerator, s.score.denominator
+            n, d = totals.score_num, totals.score_den
             if d == total_den:
                 total_num += n
             else:
