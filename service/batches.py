@@ -14,8 +14,7 @@ that long (a stall), whichever comes first.
 Two items with the same key (a candidate) are never in one batch, nor in two batches stored at the
 same time: so batches of one process never wait on each other's row locks. If PostgreSQL refuses a
 batch, each of its items is stored again alone, so one bad item fails its own caller only; if the
-connection or the server fails, every item of the batch gets that error at once. A lane keeps its pooled
-connection while it has batches to store, and gives it back when idle or when the connection failed.
+connection or the server fails, every item of the batch gets that error at once.
 """
 
 from __future__ import annotations
@@ -70,7 +69,7 @@ class Batcher(Generic[T, R]):
             if not batch:
                 return
             # A context of its own: the request that happens to start a batch is not the batch's.
-            task = asyncio.get_running_loop().create_task(self._lane(batch), context=contextvars.Context())
+            task = asyncio.get_running_loop().create_task(self._store(batch), context=contextvars.Context())
             self._tasks.add(task)
             task.add_done_callback(self._done)
 
@@ -94,27 +93,6 @@ class Batcher(Generic[T, R]):
         self._waiting.extendleft(reversed(later))
         return batch
 
-    def _next(self) -> list[tuple[T, asyncio.Future[R]]]:
-        """The next batch for a lane that has just stored one, by the rule `_start` applies to a new lane."""
-        if self._waiting and len(self._tasks) > 1 and len(self._waiting) < self.overlap_min:
-            if self._impatient is None:
-                self._impatient = asyncio.get_running_loop().call_later(self.patience, self._lose_patience)
-            return []
-        return self._take() if self._waiting else []
-
-    async def _lane(self, batch: list[tuple[T, asyncio.Future[R]]]) -> None:
-        """Store batches one after another on one pooled connection while the lane has work: one acquire and
-        release for a busy spell rather than one per batch."""
-        try:
-            async with self.pool.acquire() as conn:
-                while batch:
-                    usable = await self._store(conn, batch)
-                    batch = self._next() if usable and not conn.is_closed() else []
-        except Exception as exc:  # no connection could be had: the batch not yet stored fails at once
-            for _item, future in batch:
-                _settle(future, exception=exc)
-            self._storing.difference_update(self.key(item) for item, _f in batch)
-
     def _done(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
         if self._impatient is not None and not self._tasks:
@@ -122,38 +100,36 @@ class Batcher(Generic[T, R]):
             self._impatient = None
         self._start()
 
-    async def _store(self, conn: asyncpg.Connection, batch: list[tuple[T, asyncio.Future[R]]]) -> bool:
-        """Store one batch and settle its callers; whether the connection may still be used."""
+    async def _store(self, batch: list[tuple[T, asyncio.Future[R]]]) -> None:
         try:
             try:
-                results = await self.store(conn, [item for item, _f in batch])
+                results = await self._store_items([item for item, _f in batch])
             except Exception as exc:
                 if len(batch) == 1 or not _about_the_data(exc):
                     for _item, future in batch:
                         _settle(future, exception=exc)
-                    return _about_the_data(exc)
+                    return
                 log.warning("batch_failed", items=len(batch), error=type(exc).__name__)
-                for n, (item, future) in enumerate(batch):
+                for item, future in batch:
                     if future.done():  # its caller has gone: nothing of it was written
                         continue
                     try:
-                        result, = await self.store(conn, [item])
+                        result, = await self._store_items([item])
                     except Exception as item_exc:
-                        if not _about_the_data(item_exc):  # the connection failed: the rest would fail alike
-                            for _item, rest in batch[n:]:
-                                _settle(rest, exception=item_exc)
-                            return False
                         _settle(future, exception=item_exc)
                     else:
                         _settle(future, result=result)
-                return True
+                return
             for (_item, future), result in zip(batch, results, strict=True):
                 _settle(future, result=result)
-            return True
         finally:
             self._storing.difference_update(self.key(item) for item, _f in batch)
             for _item, future in batch:  # only when the task itself was cancelled (shutdown)
                 future.cancel()
+
+    async def _store_items(self, items: list[T]) -> list[R]:
+        async with self.pool.acquire() as conn:
+            return await self.store(conn, items)
 
 
 def _about_the_data(exc: Exception) -> bool:

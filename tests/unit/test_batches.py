@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from typing import Any
 
 import asyncpg
 import pytest
@@ -178,39 +177,3 @@ async def test_a_failed_connection_fails_the_whole_batch_at_once(pool) -> None:
     outcomes = await asyncio.gather(*(batcher.submit((f"k{i}", i)) for i in range(6)), return_exceptions=True)
     assert all(isinstance(o, ConnectionResetError) for o in outcomes)
     assert calls == [1, 5]  # the first alone (the lane was free), then the rest as one batch: no retries
-
-
-async def test_a_busy_lane_stores_its_batches_on_one_connection(pool) -> None:
-    """One acquire and release of a pooled connection for a busy spell, not one per batch."""
-    backends: list[int] = []
-
-    class Counting:  # the real pool, counting what is taken from it
-        acquired = 0
-
-        def acquire(self) -> Any:
-            Counting.acquired += 1
-            return pool.acquire()
-
-    async def store(conn: asyncpg.Connection, items: list[Item]) -> list[int]:
-        backends.append(conn.get_server_pid())
-        await asyncio.sleep(0.01)
-        return [v for _k, v in items]
-
-    batcher = Batcher(Counting(), store, key=lambda item: item[0], size=4, lanes=1)  # type: ignore[arg-type]
-    assert await asyncio.gather(*(batcher.submit((f"k{i}", i)) for i in range(20))) == list(range(20))
-    assert len(backends) >= 5 and len(set(backends)) == 1
-    assert Counting.acquired == 1  # the first item alone (the lane was idle), then the rest, in one spell
-
-
-async def test_a_connection_lost_while_items_are_retried_alone_fails_the_rest_alike(pool) -> None:
-    async def store(conn: asyncpg.Connection, items: list[Item]) -> list[int]:
-        if len(items) > 1:
-            raise asyncpg.CheckViolationError("a value is refused")  # about the data: each is tried alone
-        if items[0][0] == "k2":
-            raise ConnectionResetError("the server went away")
-        return [items[0][1] * 10]
-
-    batcher = Batcher(pool, store, key=lambda item: item[0], lanes=1)
-    outcomes = await asyncio.gather(*(batcher.submit((f"k{i}", i)) for i in range(6)), return_exceptions=True)
-    assert outcomes[:2] == [0, 10]  # k0 alone at once; k1 alone after its batch was refused
-    assert all(isinstance(o, ConnectionResetError) for o in outcomes[2:])  # not cancelled, not retried elsewhere
