@@ -32,10 +32,9 @@ def _jsonb_in(data: bytes) -> Any:
 
 
 async def _init_connection(conn: asyncpg.Connection) -> None:
-    # JSON values travel as UTF-8 bytes both ways: no str made of them on the way out, nor taken apart again.
     await conn.set_type_codec("json", encoder=dumps, decoder=json.loads, schema="pg_catalog")
+    # jsonb values travel as UTF-8 bytes both ways: no str is made of a written value, nor of a read one.
     await conn.set_type_codec("jsonb", encoder=_jsonb_out, decoder=_jsonb_in, schema="pg_catalog", format="binary")
-
 
 
 async def _keep_session(conn: asyncpg.Connection) -> None:

@@ -143,10 +143,12 @@ class StateCache:
         if not change.keeps_state:
             self.forget(key)
         else:
-            before = saved.loaded
-            self.put(key, Loaded(before.campaign, before.candidate_id, before.candidate_ref, before.components,
-                                 before.revision + 1, list(saved.scored.scorecards), before.moderations,
-                                 saved.result.status, saved.digest, (saved.result, saved.rendered)))
+            before = saved.loaded  # built directly: dataclasses.replace costs several times more
+            self.put(key, Loaded(
+                campaign=before.campaign, candidate_id=before.candidate_id, candidate_ref=before.candidate_ref,
+                components=before.components, revision=before.revision + 1,
+                scorecards=list(saved.scored.scorecards), moderations=before.moderations,
+                result_status=saved.result.status, digest=saved.digest, scored=(saved.result, saved.rendered)))
 
 
 CandidateWrites = Batcher[store.Write, store.Written]
@@ -210,12 +212,10 @@ async def attempt(conn: asyncpg.Connection | asyncpg.Pool, who: Caller, catalogu
     version, rubric = await pinned(catalogue, conn, loaded.campaign)
     change.check(rubric, version)
     scored = change.scoring_input(loaded)
-    if loaded.scored is None:
-        result = score_candidate(rubric, scored)
-        rendered = render(result, version.pin)
-    else:  # only the stations the change touches are scored and rendered again
-        result = score_candidate(rubric, scored, reuse=loaded.scored[0], changed=change.stations)
-        rendered = render(result, version.pin, reuse=loaded.scored)
+    # From a kept state, only the stations the change touches are scored and rendered again.
+    earlier = loaded.scored
+    result = score_candidate(rubric, scored, reuse=earlier[0] if earlier else None, changed=change.stations)
+    rendered = render(result, version.pin, reuse=earlier)
     standing, digest = stored_summary(result, rendered, rubric)
     changed = digest != loaded.digest
     events = result_events(loaded, result, base_url) if changed else []

@@ -61,8 +61,8 @@ def change(request: web.Request, candidate_ref: str, change: candidate_changes.C
            ) -> Awaitable[recruitment.Saved]:
     app = request.app
     return recruitment.change_candidate(app[POOL], app[CANDIDATE_WRITES], caller(request), app[CATALOGUE],
-                                              app[CANDIDATE_STATES], app[CONFIG].base_url, campaign_id(request),
-                                              candidate_ref, change)
+                                        app[CANDIDATE_STATES], app[CONFIG].base_url, campaign_id(request),
+                                        candidate_ref, change)
 
 
 @routes.put(BASE + "/scorecards/{station_id}/{panellist_ref}")
