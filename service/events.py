@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import asyncpg
 
-from .jsontext import dumps_bytes, rfc3339
+from .jsontext import dumps_bytes, rfc3339, rfc3339_now
 from .store import outbox
 
 
@@ -53,7 +53,7 @@ def envelopes(events: list[tuple[str, dict[str, Any]]], now: datetime | None = N
     types: list[str] = []
     bodies: list[bytes] = []
     if events:
-        timestamp = rfc3339(now or datetime.now(UTC))
+        timestamp = rfc3339(now) if now is not None else rfc3339_now()
         for event_type, data in events:
             _known(event_type)
             types.append(event_type)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import codecs
 import json
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
+import orjson
 from aiohttp import web
 
 from . import errors
@@ -73,7 +76,9 @@ async def read_json(request: web.Request, schema: str | None = None) -> Any:
     return parse_json(raw, request.app[SCHEMAS].errors if schema else None, schema)
 
 
-_SUSPECT_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
+_SUSPECT_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
+# A run of digits that long may be an integer beyond 64 bits, which orjson would read as a float.
+_LONG_DIGITS = re.compile(rb"[0-9]{19}")
 
 
 class _NotJsonNumber(ValueError):
@@ -85,14 +90,28 @@ def _not_json(constant: str) -> None:
     raise _NotJsonNumber(f"{constant} is not a JSON number")
 
 
-def parse_json(raw: bytes, check: Callable[[str, Any], list[FieldError]] | None = None,
-               schema: str | None = None) -> Any:
-    if not raw:
-        raise BadRequest("The request body is empty; a JSON document is expected")
+def _finite(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):  # 1e400: beyond every float, and no stored number can hold it
+        raise _NotJsonNumber(f"{text} is too large a number")
+    return value
+
+
+def _decoded(raw: bytes) -> Any:
+    """The JSON document in `raw` (UTF-8, a byte-order mark let pass), or BadRequest saying what is wrong.
+
+    orjson reads a well-formed document; whatever it refuses (or anything holding a run of digits that may be
+    an integer beyond 64 bits) is read by the standard library, whose answer and error messages are the rule.
+    """
+    body = raw[3:] if raw.startswith(codecs.BOM_UTF8) else raw
+    if not _LONG_DIGITS.search(body):
+        try:
+            return orjson.loads(body)
+        except orjson.JSONDecodeError:
+            pass
     try:
-        # JSON between systems is UTF-8 (RFC 8259); a byte-order mark is let pass.
-        text = raw.decode("utf-8-sig")
-        data = json.loads(text, parse_constant=_not_json)
+        # JSON between systems is UTF-8 (RFC 8259).
+        return json.loads(body.decode("utf-8"), parse_constant=_not_json, parse_float=_finite)
     except UnicodeDecodeError:
         raise BadRequest("The request body is not UTF-8") from None
     except _NotJsonNumber as exc:
@@ -101,12 +120,19 @@ def parse_json(raw: bytes, check: Callable[[str, Any], list[FieldError]] | None 
         raise BadRequest(f"The body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     except RecursionError:
         raise BadRequest("The JSON document is nested too deeply") from None
+
+
+def parse_json(raw: bytes, check: Callable[[str, Any], list[FieldError]] | None = None,
+               schema: str | None = None) -> Any:
+    if not raw:
+        raise BadRequest("The request body is empty; a JSON document is expected")
+    data = _decoded(raw)
     # A document with fewer brackets than the limit can't be nested deeper; one without \u0000 or a
     # \uD800-\uDFFF escape (in strictly decoded UTF-8, the only ways to NUL or a lone surrogate) needs
     # no text check.
-    if text.count("[") + text.count("{") > MAX_DEPTH and depth_exceeds(data):
+    if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH and depth_exceeds(data):
         raise BadRequest("The JSON document is nested too deeply")
-    unstorable = text_errors(data) if "\\u" in text and _SUSPECT_ESCAPE.search(text) else []
+    unstorable = text_errors(data) if b"\\u" in raw and _SUSPECT_ESCAPE.search(raw) else []
     if unstorable:
         raise ValidationFailed("Some text can't be stored", errors=sorted(unstorable, key=lambda e: e.pointer or ""))
     if check is not None and schema is not None:

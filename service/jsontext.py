@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -20,6 +21,21 @@ def rfc3339(value: datetime) -> str:
     if value.tzinfo is not UTC:  # asyncpg's and datetime.now(UTC)'s already are
         value = value.astimezone(UTC)
     return value.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+_SECOND: list[Any] = [None, ""]  # the last whole second rfc3339_now wrote, and its text up to the seconds
+
+
+def rfc3339_now() -> str:
+    """rfc3339(datetime.now(UTC)), the same text: the date and time of day written once a second."""
+    now = time.time()
+    second = int(now)
+    micro = round((now - second) * 1_000_000)  # to the microsecond, as datetime takes the time
+    if micro == 1_000_000:
+        second, micro = second + 1, 0
+    if second != _SECOND[0]:
+        _SECOND[:] = second, datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    return f"{_SECOND[1]}.{micro // 1000:03d}Z"
 
 
 def _default(value: Any) -> Any:

@@ -7,10 +7,9 @@ import hashlib
 import uuid
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
 import asyncpg
@@ -18,7 +17,7 @@ import asyncpg
 from . import db
 from .auth import Caller
 from .batches import Batcher
-from .candidate_changes import Change, Loaded
+from .candidate_changes import Change, Kept, Loaded
 from .catalogue import Catalogue, RubricVersion
 from .domain import ranking
 from .domain.recruitment import (
@@ -77,17 +76,34 @@ def fraction_text(value: Fraction | None) -> str | None:
     return None if value is None else f"{value.numerator}/{value.denominator}"
 
 
-def stored_summary(result: Result, rendered: dict[str, Any], rubric: PanelRubric) -> tuple[dict[str, Any], str]:
-    """What is stored of a result (rendered: its JSON): its standing (what the ranking reads: its item
-    fields as rendered, and the exact values it sorts on) and the digest that tells whether a later result
-    differs."""
+def result_text(rendered: dict[str, Any], earlier: Kept | None = None) -> tuple[bytes, tuple[bytes, ...]]:
+    """`dumps_bytes(rendered)`, byte for byte, and the JSON text of each of its stations. A station that is the
+    very object it was in `earlier` (render reuses an unchanged station's JSON) keeps the text it had there."""
+    stations = rendered["stations"]
+    if earlier is not None and len(earlier.station_texts) == len(stations):
+        texts = tuple(text if station is before else dumps_bytes(station) for station, before, text
+                      in zip(stations, earlier.rendered["stations"], earlier.station_texts, strict=True))
+    else:
+        texts = tuple(dumps_bytes(station) for station in stations)
+    # The rest of the document, with its stations' texts put in place of an empty list. `"stations":[` can
+    # only be that key: inside a JSON string every quote is escaped.
+    rest = dumps_bytes({**rendered, "stations": []})
+    at = rest.index(b'"stations":[') + len(b'"stations":[')
+    return rest[:at] + b",".join(texts) + rest[at:], texts
+
+
+def stored_summary(result: Result, rendered: dict[str, Any], text: bytes, rubric: PanelRubric
+                   ) -> tuple[dict[str, Any], str]:
+    """What is stored of a result (rendered: its JSON, text: that JSON's text, see result_text): its standing
+    (what the ranking reads: its item fields as rendered, and the exact values it sorts on) and the digest
+    that tells whether a later result differs."""
+    scores = {s.station_id: s.score for s in result.stations}
+    exact = {"composite": fraction_text(result.composite), "tie": [fraction_text(scores[s]) for s in rubric.tie_break]}
     standing = {"candidate_ref": result.candidate_ref, "composite": rendered["composite"],
                 "percent": rendered["percent"], "raw_total": result.raw_total, "reasons": rendered["reasons"],
-                "station_scores": {s["station_id"]: s["score"] for s in rendered["stations"]},
-                "exact": {"composite": fraction_text(result.composite),
-                          "tie": [fraction_text(result.station_score(s)) for s in rubric.tie_break]}}
+                "station_scores": {s["station_id"]: s["score"] for s in rendered["stations"]}, "exact": exact}
     # The exact values count too: a composite can move beyond the 4 decimal places it is rendered with.
-    digest = hashlib.sha256(dumps_bytes(rendered) + b"\n" + dumps_bytes(standing["exact"])).hexdigest()
+    digest = hashlib.sha256(text + b"\n" + dumps_bytes(exact)).hexdigest()
     return standing, digest
 
 
@@ -97,13 +113,15 @@ def _fraction(text: str | None) -> Fraction | None:
 
 # --- writing a change to a candidate ------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Saved:
+class Saved(NamedTuple):
     loaded: Loaded  # the state the change was applied to
     scored: CandidateInput  # what was scored: the state with the change
-    result: Result
-    rendered: dict[str, Any]  # the result's JSON
+    kept: Kept  # its result, the result's JSON and its stations' JSON text
     digest: str
+
+    @property
+    def result(self) -> Result:
+        return self.kept.result
 
 
 StateKey = tuple[uuid.UUID, uuid.UUID, str]  # organisation, campaign, candidate ref
@@ -143,12 +161,9 @@ class StateCache:
         if not change.keeps_state:
             self.forget(key)
         else:
-            before = saved.loaded  # built directly: dataclasses.replace costs several times more
-            self.put(key, Loaded(
-                campaign=before.campaign, candidate_id=before.candidate_id, candidate_ref=before.candidate_ref,
-                components=before.components, revision=before.revision + 1,
-                scorecards=list(saved.scored.scorecards), moderations=before.moderations,
-                result_status=saved.result.status, digest=saved.digest, scored=(saved.result, saved.rendered)))
+            before = saved.loaded
+            self.put(key, before._replace(revision=before.revision + 1, scorecards=list(saved.scored.scorecards),
+                                          result_status=saved.result.status, digest=saved.digest, kept=saved.kept))
 
 
 CandidateWrites = Batcher[store.Write, store.Written]
@@ -213,10 +228,11 @@ async def attempt(conn: asyncpg.Connection | asyncpg.Pool, who: Caller, catalogu
     change.check(rubric, version)
     scored = change.scoring_input(loaded)
     # From a kept state, only the stations the change touches are scored and rendered again.
-    earlier = loaded.scored
-    result = score_candidate(rubric, scored, reuse=earlier[0] if earlier else None, changed=change.stations)
-    rendered = render(result, version.pin, reuse=earlier)
-    standing, digest = stored_summary(result, rendered, rubric)
+    earlier = loaded.kept
+    result = score_candidate(rubric, scored, reuse=earlier.result if earlier else None, changed=change.stations)
+    rendered = render(result, version.pin, reuse=earlier[:2] if earlier else None)
+    text, station_texts = result_text(rendered, earlier)
+    standing, digest = stored_summary(result, rendered, text, rubric)
     changed = digest != loaded.digest
     events = result_events(loaded, result, base_url) if changed else []
     written = await write(store.Write(
@@ -228,7 +244,7 @@ async def attempt(conn: asyncpg.Connection | asyncpg.Pool, who: Caller, catalogu
         raise Busy
     if not written.open:
         raise Conflict(FINALISED)
-    return Saved(loaded, scored, result, rendered, digest) if written.written else None
+    return Saved(loaded, scored, Kept(result, rendered, station_texts), digest) if written.written else None
 
 
 class Busy(Exception):

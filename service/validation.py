@@ -27,10 +27,14 @@ _ADDITIONAL_PROPERTIES = Draft202012Validator.VALIDATORS["additionalProperties"]
 
 
 def _additional_properties(validator: Any, value_schema: Any, instance: Any, schema: dict[str, Any]) -> Any:
-    """`additionalProperties` as jsonschema implements it, with a shortcut for a value schema that is only a
-    `type` (a scorecard's marks): when every additional value has that type, there is nothing to descend
-    into. Anything else, and every failure, is jsonschema's own, so the errors are exactly its errors."""
-    if type(instance) is dict and type(value_schema) is dict and value_schema.keys() == {"type"} \
+    """`additionalProperties` as jsonschema implements it, with shortcuts for `false` when every property is
+    a declared one, and for a value schema that is only a `type` (a scorecard's marks) when every additional
+    value has that type: there is nothing to descend into. Anything else, and every failure, is jsonschema's
+    own, so the errors are exactly its errors."""
+    if value_schema is False and type(instance) is dict and "patternProperties" not in schema:
+        if instance.keys() <= schema.get("properties", {}).keys():
+            return
+    elif type(instance) is dict and type(value_schema) is dict and value_schema.keys() == {"type"} \
             and "patternProperties" not in schema:
         wanted, known = value_schema["type"], schema.get("properties", {})
         values = [v for k, v in instance.items() if k not in known] if known else instance.values()
@@ -40,6 +44,22 @@ def _additional_properties(validator: Any, value_schema: Any, instance: Any, sch
         elif all(validator.is_type(v, wanted) for v in values):
             return
     yield from _ADDITIONAL_PROPERTIES(validator, value_schema, instance, schema)
+
+
+_TYPE = Draft202012Validator.VALIDATORS["type"]
+# The Python type of a JSON value of each JSON Schema type, where one type says it exactly (with strict
+# integers; "number" takes two, and a bool is neither).
+_EXACT_TYPES: dict[str, tuple[type, ...]] = {"object": (dict,), "array": (list,), "string": (str,),
+                                             "integer": (int,), "number": (int, float), "boolean": (bool,),
+                                             "null": (type(None),)}
+
+
+def _type(validator: Any, types: Any, instance: Any, schema: dict[str, Any]) -> Any:
+    """`type` as jsonschema implements it, with a shortcut for one type name that the value's Python type
+    plainly has; anything else, and every failure, is jsonschema's own."""
+    if type(types) is str and validator.TYPE_CHECKER is _STRICT_TYPES and type(instance) in _EXACT_TYPES.get(types, ()):
+        return
+    yield from _TYPE(validator, types, instance, schema)
 
 
 _PROPERTIES = Draft202012Validator.VALIDATORS["properties"]
@@ -83,7 +103,7 @@ def _properties(validator: Any, properties: Any, instance: Any, schema: dict[str
 _STRICT_TYPES = Draft202012Validator.TYPE_CHECKER.redefine("integer", _strict_integer)
 StrictValidator = validators.extend(
     Draft202012Validator,
-    validators={"additionalProperties": _additional_properties, "properties": _properties},
+    validators={"additionalProperties": _additional_properties, "properties": _properties, "type": _type},
     type_checker=_STRICT_TYPES)
 
 

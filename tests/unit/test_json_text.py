@@ -9,7 +9,8 @@ from decimal import Decimal
 
 import orjson
 
-from service.jsontext import dumps_bytes, rfc3339
+from service import jsontext
+from service.jsontext import dumps_bytes, rfc3339, rfc3339_now
 
 
 def test_utc_and_other_zones_are_written_in_utc_with_milliseconds() -> None:
@@ -18,6 +19,20 @@ def test_utc_and_other_zones_are_written_in_utc_with_milliseconds() -> None:
         "2026-01-02T01:04:05.678Z"
     assert rfc3339(datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone(timedelta(hours=-5, minutes=-30)))) == \
         "2026-01-02T08:34:05.000Z"
+
+
+def test_now_is_written_as_rfc3339_writes_the_same_instant(monkeypatch) -> None:
+    # Instants within one second, across a second, a minute, a day and a year, each written afresh and after
+    # another instant of the same second (whose date and time of day are reused).
+    for instant in (datetime(2026, 12, 31, 23, 59, 59, 999000, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC),
+                    datetime(2027, 1, 1, 0, 0, 0, 1000, tzinfo=UTC), datetime(2026, 3, 4, 5, 6, 7, 250000, tzinfo=UTC),
+                    datetime(2026, 3, 4, 5, 6, 7, 999000, tzinfo=UTC), datetime(2026, 3, 4, 5, 6, 8, 5000, tzinfo=UTC)):
+        monkeypatch.setattr(jsontext.time, "time", lambda instant=instant: instant.timestamp())
+        assert rfc3339_now() == rfc3339(instant)
+    monkeypatch.undo()
+    before = datetime.now(UTC)
+    written = datetime.fromisoformat(rfc3339_now().replace("Z", "+00:00"))
+    assert before - timedelta(milliseconds=1) <= written <= datetime.now(UTC)
 
 
 def test_documents_with_keys_that_are_not_strings_are_encoded_as_with_string_keys() -> None:

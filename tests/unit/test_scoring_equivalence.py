@@ -24,6 +24,7 @@ import orjson
 import pytest
 import yaml
 
+from service.candidate_changes import Kept
 from service.domain import recruitment as scoring
 from service.domain.recruitment import (
     CandidateInput,
@@ -38,6 +39,8 @@ from service.domain.recruitment import (
     exact,
 )
 from service.domain.rubric import with_defaults
+from service.jsontext import dumps_bytes
+from service.recruitment import result_text
 
 RUBRICS = Path(__file__).resolve().parents[2] / "rubrics"
 
@@ -349,7 +352,8 @@ def changed_at_one_station(rng: random.Random, rubric: PanelRubric, data: Candid
 def test_a_change_rescored_from_the_result_before_it_equals_a_full_scoring(name: str, doc: dict[str, Any]) -> None:
     """Scoring only the station a change touches (reusing the result before the change and its JSON) gives
     the same result, and the same JSON byte for byte, as scoring the whole candidate; a chain of changes
-    reuses each step's result, as the service does for one candidate's successive writes."""
+    reuses each step's result, as the service does for one candidate's successive writes. The JSON text the
+    digest is taken of, built with the unchanged stations' text of the step before, is the JSON's own."""
     rng = random.Random(f"rescoring-{name}")
     reused = 0
     for i in range(300):
@@ -359,6 +363,8 @@ def test_a_change_rescored_from_the_result_before_it_equals_a_full_scoring(name:
         if not isinstance(before, Result):
             continue
         before_json = scoring.render(before, PIN)
+        before_text, texts = result_text(before_json)
+        assert before_text == dumps_bytes(before_json)
         for _ in range(5):
             data, station = changed_at_one_station(rng, rubric, data)
             full = outcome(scoring.score_candidate, rubric, data)
@@ -373,6 +379,10 @@ def test_a_change_rescored_from_the_result_before_it_equals_a_full_scoring(name:
             assert orjson.dumps(partial_json) == orjson.dumps(scoring.render(full, PIN))
             reused += sum(a is b for a, b in zip(partial.stations, before.stations, strict=True))
             assert partial.totals == full.totals
+            # The result's text, with the unchanged stations' text taken from the result before, is the JSON's.
+            partial_text, texts = result_text(partial_json, Kept(before, before_json, texts))
+            assert partial_text == dumps_bytes(partial_json)
+            assert texts == tuple(dumps_bytes(s) for s in partial_json["stations"])
             before, before_json = partial, partial_json
     assert reused > 1000  # most stations were taken from the result before, not scored again
 

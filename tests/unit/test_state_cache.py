@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from fractions import Fraction
 
-from service.candidate_changes import Change, Loaded, ModerationPost, ScorecardPut
+from service.candidate_changes import Change, Kept, Loaded, ModerationPost, ScorecardPut
 from service.domain.recruitment import Result, Scorecard
 from service.recruitment import Saved, StateCache
 
@@ -18,7 +18,7 @@ def loaded(ref: str, cards: list[Scorecard] | None = None) -> Loaded:
 
 def saved(state: Loaded, change: Change, status: str = "incomplete") -> Saved:
     result = Result(state.candidate_ref, status, None, Fraction(10), None, 0, 0, None, None, (), ())
-    return Saved(state, change.scoring_input(state), result, {"status": status}, "d" * 64)
+    return Saved(state, change.scoring_input(state), Kept(result, {"status": status}, ()), "d" * 64)
 
 
 def test_the_least_recently_used_state_goes_first() -> None:
@@ -41,7 +41,7 @@ def test_a_scorecard_write_leaves_the_next_revision_with_the_card_replaced() -> 
     assert sorted((c.panellist_ref, c.marks["c"]) for c in after.scorecards) == [("p1", 5), ("p2", 3)]
     assert (after.result_status, after.digest) == ("complete", "d" * 64)
     # the result scored for it, and its JSON, for the next change to take its other stations from
-    assert after.scored[0].status == "complete" and after.scored[1] == {"status": "complete"}
+    assert after.kept.result.status == "complete" and after.kept.rendered == {"status": "complete"}
 
 
 def test_a_moderation_write_forgets_the_state() -> None:
