@@ -102,10 +102,16 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def percentile(ordered: list[float], p: float) -> float:
+    """The p-th percentile of some latencies in ascending order, in ms to two decimals."""
+    return round(ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))], 2)
+
+
 async def load(make_request: Callable[[aiohttp.ClientSession, int], Awaitable[int]], *, concurrency: int,
-               total: int | None = None, seconds: float = 60) -> dict[str, Any]:
+               total: int | None = None, seconds: float = 60, record: list[float] | None = None) -> dict[str, Any]:
     """Send requests numbered 0, 1, ... from `concurrency` workers, `total` of them or (without a total) as many
-    as `seconds` allow, and never beyond `seconds`; latency percentiles in ms."""
+    as `seconds` allow, and never beyond `seconds`; latency percentiles in ms (each latency is also added to
+    `record`, when given)."""
     latencies: list[float] = []
     errors = 0
     counter = iter(range(total)) if total is not None else itertools.count()
@@ -128,9 +134,11 @@ async def load(make_request: Callable[[aiohttp.ClientSession, int], Awaitable[in
         await asyncio.gather(*(worker(http) for _ in range(concurrency)))
         elapsed = time.perf_counter() - started
     latencies.sort()
+    if record is not None:
+        record += latencies
 
     def pct(p: float) -> float:
-        return round(latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))], 2)
+        return percentile(latencies, p)
 
     return {"requests": len(latencies), "errors": errors, "seconds": round(elapsed, 2),
             "per_second": round(len(latencies) / elapsed, 1), "p50_ms": pct(50), "p99_ms": pct(99)}
