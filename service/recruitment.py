@@ -230,7 +230,7 @@ async def attempt(conn: asyncpg.Connection | asyncpg.Pool, who: Caller, catalogu
     # From a kept state, only the stations the change touches are scored and rendered again.
     earlier = loaded.kept
     result = score_candidate(rubric, scored, reuse=earlier.result if earlier else None, changed=change.stations)
-    rendered = render(result, version.pin, reuse=earlier[:2] if earlier else None)
+    rendered = render(result, version.pin, reuse=(earlier.result, earlier.rendered) if earlier else None)
     text, station_texts = result_text(rendered, earlier)
     standing, digest = stored_summary(result, rendered, text, rubric)
     changed = digest != loaded.digest
