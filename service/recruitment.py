@@ -81,15 +81,21 @@ def result_text(rendered: dict[str, Any], earlier: Kept | None = None) -> tuple[
     very object it was in `earlier` (render reuses an unchanged station's JSON) keeps the text it had there."""
     stations = rendered["stations"]
     if earlier is not None and len(earlier.station_texts) == len(stations):
-        texts = tuple(text if station is before else dumps_bytes(station) for station, before, text
+        texts = tuple(text if station is before else _kept_text(station) for station, before, text
                       in zip(stations, earlier.rendered["stations"], earlier.station_texts, strict=True))
     else:
-        texts = tuple(dumps_bytes(station) for station in stations)
+        texts = tuple(_kept_text(station) for station in stations)
     # The rest of the document, with its stations' texts put in place of an empty list. `"stations":[` can
     # only be that key: inside a JSON string every quote is escaped.
     rest = dumps_bytes({**rendered, "stations": []})
     at = rest.index(b'"stations":[') + len(b'"stations":[')
     return rest[:at] + b",".join(texts) + rest[at:], texts
+
+
+def _kept_text(value: Any) -> bytes:
+    # orjson's bytes keep the 4 KB buffer they were written in; a text kept with a candidate's state is
+    # copied to its own size (a station's text is about 600 bytes).
+    return bytes(memoryview(dumps_bytes(value)))
 
 
 def stored_summary(result: Result, rendered: dict[str, Any], text: bytes, rubric: PanelRubric
@@ -132,9 +138,10 @@ class StateCache:
 
     Only a hint: a write from a state that is no longer current (another process, or a candidate PUT,
     changed the candidate) is refused by the revision guard, and the state is read again. Bounded; the
-    least recently used state goes first. A kept state, with the result scored for it and its JSON, takes
-    about 16 KB (st3-interview, 12 scorecards) to 26 KB (6 stations of 4 criteria, 12 scorecards) of memory:
-    at most 16-26 MB for the default size, more candidates than a process's panels mark at once.
+    least recently used state goes first. A kept state, with the result scored for it, its JSON and its
+    stations' JSON text, takes about 18 KB (st3-interview, 12 scorecards) to 29 KB (6 stations of 4
+    criteria, 12 scorecards) of memory: at most 18-29 MB for the default size, more candidates than a
+    process's panels mark at once.
     """
 
     def __init__(self, size: int = 1024) -> None:

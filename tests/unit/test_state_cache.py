@@ -51,3 +51,24 @@ def test_a_moderation_write_forgets_the_state() -> None:
     moderation = ModerationPost(body)
     cache.after(key, moderation, saved(loaded("A"), moderation))
     assert cache.get(key) is None
+
+
+def test_the_station_texts_kept_with_a_state_take_their_own_size() -> None:
+    """Each encoded text would otherwise hold the 4 KB buffer the encoder wrote it in, for as long as the
+    state is kept (a thousand states of six stations: 24 MB instead of 4)."""
+    import tracemalloc
+
+    from service.recruitment import result_text
+    station = {"station_id": "s1", "score": 12.5, "criteria": [{"criterion_id": f"c{i}", "marks": {"p1": 3, "p2": 4},
+                                                                "aggregate": 3.5, "flagged": False} for i in range(4)]}
+    rendered = {"candidate_ref": "A", "reasons": [], "stations": [station], "rubric": {"id": "r"}}
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        kept = [result_text({**rendered, "stations": [dict(station)]})[1] for _ in range(200)]
+        per_text = (tracemalloc.get_traced_memory()[0] - before) / len(kept)
+    finally:
+        tracemalloc.stop()
+    size = len(kept[0][0])
+    assert 300 < size < 600
+    assert per_text < size + 400, per_text  # the text, its object and the tuple holding it
