@@ -50,7 +50,7 @@ _BOUNDS = {"minimum": operator.ge, "maximum": operator.le, "exclusiveMinimum": o
 
 
 def _is_number(value: Any) -> bool:
-    return type(value) in (int, float)
+    return type(value) in _PYTHON_TYPES["number"]
 
 
 def compile_check(schema: Any) -> Check | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from service.errors import BadRequest, ValidationFailed
@@ -65,19 +67,11 @@ def test_integers_beyond_64_bits_stay_exact_integers() -> None:
     assert parse_json(b'{"a": "12345678901234567890", "b": 1.5}') == {"a": "12345678901234567890", "b": 1.5}
 
 
-@pytest.mark.parametrize("number", ["1e400", "-1e400", "1E+999"])
-def test_numbers_beyond_every_float_are_refused(number: str) -> None:
-    with pytest.raises(BadRequest) as refused:
-        parse_json(f'{{"a": {number}}}'.encode())
-    assert refused.value.detail == f"The body is not valid JSON: {number} is too large a number"
-
-
 @pytest.mark.parametrize("raw", [
     b'{"a": 1, "a": 2}', b'{"a": -0.0, "b": 0.1, "c": 1e-7, "d": 123456789012345678}', b'[true, false, null]',
     b'{"a": "\\u00e9\\n\\"\\\\", "b": [1.0, 2.50, 3e2]}', b' \t\r\n{"a" : [ ] }\n',
 ])
 def test_documents_read_as_the_standard_library_reads_them(raw: bytes) -> None:
-    import json
     parsed = parse_json(raw)
     assert parsed == json.loads(raw)
     assert repr(parsed) == repr(json.loads(raw))  # the same types too: 1.0 a float, 2 an int
@@ -87,8 +81,12 @@ def test_documents_read_as_the_standard_library_reads_them(raw: bytes) -> None:
     (b'{"a": 1', "Expecting ',' delimiter at line 1 column 8"),
     (b'{"a": tru}', "Expecting value at line 1 column 7"),
     (b"{'a': 1}", "Expecting property name enclosed in double quotes at line 1 column 2"),
+    # numbers beyond every float, which the standard library would read as infinity
+    (b'{"a": 1e400}', "1e400 is too large a number"),
+    (b'{"a": -1e400}', "-1e400 is too large a number"),
+    (b'{"a": [1E+999]}', "1E+999 is too large a number"),
 ])
-def test_malformed_documents_are_described_by_line_and_column(raw: bytes, message: str) -> None:
+def test_malformed_documents_are_described(raw: bytes, message: str) -> None:
     with pytest.raises(BadRequest) as refused:
         parse_json(raw)
     assert refused.value.detail == f"The body is not valid JSON: {message}"
