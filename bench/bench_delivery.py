@@ -16,11 +16,13 @@ import aiohttp
 import asyncpg
 
 from bench.support import child, free_port, fresh_database
-from service import db, events
-from service.domain.signing import new_secret
+from service import db
 from service.log import configure_logging
-from service.outbox import Worker
-from service.store import orgs, webhook_endpoints
+from service.tenants import store as orgs
+from service.webhooks import endpoint_store as webhook_endpoints
+from service.webhooks import events
+from service.webhooks.domain.signing import new_secret
+from service.webhooks.worker import Worker
 
 MESSAGES = 3000          # throughput phase
 SAMPLES = 200            # latency phase: one message per commit, spaced out

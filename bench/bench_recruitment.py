@@ -17,9 +17,9 @@ from bench.support import child, cpu_seconds, free_port, fresh_database, load, p
 from service import db
 from service.cli import create_key
 from service.config import ROOT
-from service.domain.recruitment import CandidateInput, PanelRubric, Scorecard, render, score_candidate
-from service.recruitment import result_text, stored_summary
-from service.store import orgs
+from service.recruitment.domain.scoring import CandidateInput, PanelRubric, Scorecard, render, score_candidate
+from service.recruitment.usecases import result_text, stored_summary
+from service.tenants import store as orgs
 
 ROUND_SECONDS = float(os.environ.get("BENCH_ROUND_SECONDS", 1.5))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", 32))

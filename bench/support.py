@@ -17,8 +17,9 @@ from typing import Any
 import aiohttp
 import asyncpg
 
-from service import db, embedded, migrate
+from service import db
 from service.config import ROOT
+from service.db import embedded, migrate
 
 
 def server_dsn() -> str:

@@ -10,18 +10,33 @@ from collections.abc import AsyncIterator, Callable
 import structlog
 from aiohttp import web
 
-from . import db, migrate, webhooks
-from .catalogue import Catalogue, ReloadRefused
-from .config import Config
-from .keys import KeyCache
-from .metrics import Metrics
-from .middlewares import gateway
-from .recruitment import StateCache, candidate_writes
-from .routes import audit, campaigns, candidates, docs, frameworks, health, rubrics
-from .rubric_files import RubricChecker
-from .state import CANDIDATE_STATES, CANDIDATE_WRITES, CATALOGUE, CONFIG, KEYS, METRICS, POOL, READINESS, SCHEMAS
-from .store import rubrics as rubrics_store
-from .validation import SchemaRegistry
+from service import db, webhooks
+from service.audit import routes as audit
+from service.config import Config
+from service.db import migrate
+from service.recruitment.routes import campaigns, candidates
+from service.recruitment.usecases import StateCache, candidate_writes
+from service.rubrics import framework_routes as frameworks
+from service.rubrics import routes as rubrics
+from service.rubrics import store as rubrics_store
+from service.rubrics.catalogue import Catalogue, ReloadRefused
+from service.rubrics.files import RubricChecker
+from service.tenants.key_cache import KeyCache
+from service.web import docs, health
+from service.web.appkeys import (
+    CANDIDATE_STATES,
+    CANDIDATE_WRITES,
+    CATALOGUE,
+    CONFIG,
+    KEYS,
+    METRICS,
+    POOL,
+    READINESS,
+    SCHEMAS,
+)
+from service.web.gateway import gateway
+from service.web.metrics import Metrics
+from service.web.validation import SchemaRegistry
 
 log = structlog.get_logger("service.app")
 # aiohttp tries the routes under one path prefix in this order: the busiest (candidates' scorecards) first.

@@ -10,13 +10,14 @@ import asyncpg
 import pytest
 import structlog
 
-from service import db, embedded
-from service.actors import cli_caller
+from service import db
 from service.app import create_app
-from service.auth import SCOPES, Caller
 from service.cli import create_key
 from service.config import Config
-from service.store import orgs
+from service.db import embedded
+from service.tenants import store as orgs
+from service.tenants.domain.callers import cli_caller
+from service.tenants.domain.tokens import SCOPES, Caller
 from tests.support import database
 from tests.support.api import Api
 

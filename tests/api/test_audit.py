@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from service.auth import Caller
-from service.store import audit
+from service.audit import store as audit
+from service.tenants.domain.tokens import Caller
 from tests.support.api import Api
 
 

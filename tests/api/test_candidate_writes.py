@@ -11,10 +11,11 @@ from typing import Any
 import asyncpg
 import pytest
 
-from service import db, recruitment
-from service.actors import cli_caller
+from service import db
 from service.app import create_app
-from service.store import candidates
+from service.recruitment import store as candidates
+from service.recruitment import usecases as recruitment
+from service.tenants.domain.callers import cli_caller
 from tests.api.recruitment_support import full_marks, new_campaign, new_candidate, st3
 from tests.support.api import Api
 
@@ -200,11 +201,9 @@ async def test_batches_of_two_processes_never_wait_on_each_other(api: Api, conn,
     _, campaign, org_id, _ = await setup(api, conn)
     assert (await api.put(f"/v1/campaigns/{campaign['id']}/candidates/A-2", {})).status == 201
     x, y = [await candidates.state(conn, org_id, uuid.UUID(campaign["id"]), ref) for ref in ("A-1", "A-2")]
-    first = await asyncpg.connect(database_url)
-    second = await asyncpg.connect(database_url)
+    first = await db.connect(database_url)
+    second = await db.connect(database_url)
     try:
-        for c in (first, second):
-            await db._init_connection(c)
         async with first.transaction():
             assert await candidates.write(first, [card(org_id, x), card(org_id, y)]) == [
                 candidates.Written(open=True, written=True)] * 2

@@ -9,8 +9,8 @@ import sys
 
 import asyncpg
 
-from service import embedded, migrate
 from service.config import ROOT
+from service.db import embedded, migrate
 from tests.support import database
 from tests.support.api import Api
 from tests.support.waiting import eventually

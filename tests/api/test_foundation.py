@@ -7,7 +7,7 @@ import io
 import yaml
 from aiohttp import web
 
-from service.http import json_response, requires
+from service.web.bodies import json_response, requires
 from tests.support.api import Api
 
 

@@ -14,10 +14,10 @@ import structlog
 from standardwebhooks import Webhook
 
 from service.app import create_app
-from service.errors import NotFound
-from service.inbound import INBOUND_EVENTS, HookContext
+from service.audit import store as audit
 from service.log import configure_logging
-from service.store import audit
+from service.web.problems import NotFound
+from service.webhooks.inbound import INBOUND_EVENTS, HookContext
 from tests.support.api import Api
 
 SECRET_RE = r"^whsec_[A-Za-z0-9+/]+=*$"

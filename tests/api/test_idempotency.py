@@ -7,9 +7,9 @@ import asyncio
 from aiohttp import web
 
 from service.app import create_app
-from service.http import caller, json_response, read_json
-from service.state import POOL
-from service.store import audit
+from service.audit import store as audit
+from service.web.appkeys import POOL
+from service.web.bodies import caller, json_response, read_json
 
 
 async def _client(config, aiohttp_client):

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from service import events
-from service.auth import Caller
+from service.tenants.domain.tokens import Caller
+from service.webhooks import events
 from tests.support.api import Api
 
 RECEIVER = "http://127.0.0.1:9/hooks"  # allow-listed in the test configuration; nothing is sent here

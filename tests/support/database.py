@@ -8,8 +8,9 @@ import uuid
 
 import asyncpg
 
-from service import db, embedded, migrate
+from service import db
 from service.config import ROOT
+from service.db import embedded, migrate
 
 
 def server_dsn() -> str:

@@ -9,7 +9,7 @@ import asyncpg
 import pytest
 
 from service import db
-from service.batches import Batcher
+from service.db.batches import Batcher
 
 Item = tuple[str, int]  # (key, value)
 

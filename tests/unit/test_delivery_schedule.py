@@ -8,8 +8,8 @@ from email.utils import format_datetime
 import pytest
 
 from service.config import DEFAULT_RETRY_SCHEDULE
-from service.domain import delivery
-from service.domain.delivery import Decision, Outcome, State
+from service.webhooks.domain import delivery
+from service.webhooks.domain.delivery import Decision, Outcome, State
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from service.errors import BadRequest, ValidationFailed
-from service.http import parse_json
-from service.validation import MAX_DEPTH
+from service.web.bodies import parse_json
+from service.web.problems import BadRequest, ValidationFailed
+from service.web.validation import MAX_DEPTH
 
 
 def nested(depth: int) -> bytes:

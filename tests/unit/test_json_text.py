@@ -53,7 +53,7 @@ def test_values_beyond_plain_json() -> None:
 def test_ids_read_by_asyncpg_are_kept_as_the_standard_librarys() -> None:
     from asyncpg.pgproto import pgproto
 
-    from service.ids import plain_uuid
+    from service.web.params import plain_uuid
 
     read = pgproto.UUID(uuid.UUID(int=7).bytes)
     kept = plain_uuid(read)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service import migrate
+from service.db import migrate
 
 
 def test_shipped_migrations_are_numbered_and_contiguous() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fractions import Fraction as F
 
-from service.domain.ranking import Standing, rank
+from service.recruitment.domain.ranking import Standing, rank
 
 
 def standing(ref: str, composite: float | None, ties: tuple[float, ...] = (), status: str = "complete",

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from service.domain.recruitment import (
+from service.recruitment.domain.scoring import (
     CandidateInput,
     Moderation,
     PanelRubric,

@@ -9,7 +9,7 @@ import krippendorff
 import numpy as np
 import pytest
 
-from service.domain.reliability import krippendorff_interval, panellist_stats
+from service.recruitment.domain.reliability import krippendorff_interval, panellist_stats
 
 
 def as_matrix(units: dict[str, dict[str, int]], coders: list[str]) -> np.ndarray:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service.metrics import Metrics
+from service.web.metrics import Metrics
 
 
 def samples(text: str) -> dict[str, float]:

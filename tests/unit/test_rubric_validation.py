@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from service.config import ROOT
-from service.domain.yaml_source import MAX_BYTES
-from service.rubric_files import Loaded, RubricChecker, validate_paths
-from service.validation import SchemaRegistry
+from service.rubrics.domain.yaml_source import MAX_BYTES
+from service.rubrics.files import Loaded, RubricChecker, validate_paths
+from service.web.validation import SchemaRegistry
 
 BROKEN = ROOT / "tests" / "data" / "broken"
 VALID = ROOT / "tests" / "data" / "valid-mini.yaml"

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator, validators
 
-from service.validation import SchemaRegistry, _strict_integer, compile_check
+from service.web.validation import SchemaRegistry, _strict_integer, compile_check
 
 # jsonschema's own validator with the service's integer rule.
 PlainValidator = validators.extend(

@@ -24,9 +24,10 @@ import orjson
 import pytest
 import yaml
 
-from service.candidate_changes import Kept
-from service.domain import recruitment as scoring
-from service.domain.recruitment import (
+from service.jsontext import dumps_bytes
+from service.recruitment.changes import Kept
+from service.recruitment.domain import scoring
+from service.recruitment.domain.scoring import (
     CandidateInput,
     CriterionResult,
     Moderation,
@@ -38,9 +39,8 @@ from service.domain.recruitment import (
     StationResult,
     exact,
 )
-from service.domain.rubric import with_defaults
-from service.jsontext import dumps_bytes
-from service.recruitment import result_text
+from service.recruitment.usecases import result_text
+from service.rubrics.domain.model import with_defaults
 
 RUBRICS = Path(__file__).resolve().parents[2] / "rubrics"
 

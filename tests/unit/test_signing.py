@@ -10,8 +10,8 @@ import pytest
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
-from service.domain import signing
-from service.domain.signing import SignatureError
+from service.webhooks.domain import signing
+from service.webhooks.domain.signing import SignatureError
 
 # The test vector published with the Standard Webhooks specification and its reference libraries.
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"

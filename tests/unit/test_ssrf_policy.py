@@ -6,7 +6,7 @@ import ipaddress
 
 import pytest
 
-from service.domain import ssrf
+from service.webhooks.domain import ssrf
 
 REFUSED = [
     ("127.0.0.1", "loopback"),

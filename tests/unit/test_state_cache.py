@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from fractions import Fraction
 
-from service.candidate_changes import Change, Kept, Loaded, ModerationPost, ScorecardPut
-from service.domain.recruitment import Result, Scorecard
-from service.recruitment import Saved, StateCache
+from service.recruitment.changes import Change, Kept, Loaded, ModerationPost, ScorecardPut
+from service.recruitment.domain.scoring import Result, Scorecard
+from service.recruitment.usecases import Saved, StateCache
 
 ORG, CAMPAIGN = uuid.uuid4(), uuid.uuid4()
 
@@ -58,7 +58,7 @@ def test_the_station_texts_kept_with_a_state_take_their_own_size() -> None:
     state is kept (a thousand states of six stations: 24 MB instead of 4)."""
     import tracemalloc
 
-    from service.recruitment import result_text
+    from service.recruitment.usecases import result_text
     station = {"station_id": "s1", "score": 12.5, "criteria": [{"criterion_id": f"c{i}", "marks": {"p1": 3, "p2": 4},
                                                                 "aggregate": 3.5, "flagged": False} for i in range(4)]}
     rendered = {"candidate_ref": "A", "reasons": [], "stations": [station], "rubric": {"id": "r"}}

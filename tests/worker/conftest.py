@@ -9,9 +9,10 @@ from typing import Any
 import asyncpg
 import pytest
 
-from service import db, events
-from service.auth import Caller
-from service.outbox import Worker
+from service import db
+from service.tenants.domain.tokens import Caller
+from service.webhooks import events
+from service.webhooks.worker import Worker
 from tests.support.api import Api
 from tests.support.receiver import Receiver
 

@@ -9,7 +9,7 @@ from email.utils import format_datetime
 from aiohttp import web
 from standardwebhooks import Webhook
 
-from service.metrics import Metrics
+from service.web.metrics import Metrics
 from tests.support.receiver import Listener, Receiver, closed_port
 from tests.worker.conftest import deliveries, emit, subscribe
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
-from service.store import outbox, webhook_endpoints
+from service.webhooks import endpoint_store as webhook_endpoints
+from service.webhooks import outbox_store as outbox
 from tests.worker.conftest import emit, subscribe
 
 

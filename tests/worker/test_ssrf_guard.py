@@ -12,10 +12,10 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
-from service.auth import Caller
-from service.domain.signing import new_secret
-from service.guard import BlockedAddress, delivery_session
-from service.store import webhook_endpoints
+from service.tenants.domain.tokens import Caller
+from service.webhooks import endpoint_store as webhook_endpoints
+from service.webhooks.domain.signing import new_secret
+from service.webhooks.guarded_session import BlockedAddress, delivery_session
 from tests.support.receiver import Listener
 from tests.worker.conftest import emit
 

@@ -1,0 +1,46 @@
+"""The organisation's audit log, and who the caller is."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from service.audit import store as audit
+from service.web.appkeys import POOL
+from service.web.bodies import caller, decode_cursor, json_response, page_limit, paged
+from service.web.marshal import AuditEventSchema
+
+routes = web.RouteTableDef()
+_events = AuditEventSchema()
+
+# Which scope reads the audit events of each kind of object: events carry the object's content
+# (scorecards, moderation reasons...), so a key sees only those it could read through the API anyway.
+# A kind missing here is shown to no one, so new kinds must be added deliberately.
+READ_SCOPE: dict[str, str | None] = {
+    "organisation": None, "api_key": None,
+    "rubric": "rubrics:read",
+    "campaign": "recruitment:read", "candidate": "recruitment:read", "scorecard": "recruitment:read",
+    "moderation": "recruitment:read",
+    "webhook_source": "webhooks:manage", "webhook_receipt": "webhooks:manage",
+    "webhook_endpoint": "webhooks:manage", "webhook_delivery": "webhooks:manage",
+}
+
+
+def readable_kinds(scopes: frozenset[str]) -> list[str]:
+    return sorted(kind for kind, scope in READ_SCOPE.items() if scope is None or scope in scopes)
+
+
+@routes.get("/v1/audit-events")
+async def list_audit_events(request: web.Request) -> web.Response:
+    who = caller(request)
+    limit = page_limit(request)
+    position = decode_cursor(request)
+    after = position or 0
+    rows = await audit.page(request.app[POOL], who.org_id, after_seq=after, limit=limit + 1,
+                            action=request.query.get("action"), object_types=readable_kinds(who.scopes))
+    return json_response(paged(rows, limit, _events.dump, lambda r: r["seq"]))
+
+
+@routes.get("/v1/whoami")
+async def whoami(request: web.Request) -> web.Response:
+    who = caller(request)
+    return json_response({"org": who.org_code, "key_id": who.key_id, "scopes": sorted(who.scopes)})

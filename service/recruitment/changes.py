@@ -1,0 +1,209 @@
+"""The changes a candidate can undergo (a scorecard, a moderation, its own fields): each one's check
+against the rubric, its effect on the scoring input, its audit row, how it is stored, and the state it
+leaves. `recruitment.change_candidate` applies them."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, NamedTuple, Protocol
+
+import asyncpg
+
+from service.audit import store as audit
+from service.recruitment.domain.scoring import (
+    CandidateInput,
+    Moderation,
+    PanelRubric,
+    Result,
+    Scorecard,
+    aggregate,
+    number,
+)
+from service.rubrics.catalogue import RubricVersion
+from service.tenants.domain.tokens import Caller
+from service.web.params import plain_uuid
+from service.web.problems import FieldError, ValidationFailed
+
+
+class Kept(NamedTuple):
+    """A result this process scored for a candidate's state, kept with that state: its JSON, and the JSON
+    text of each of its stations (in order)."""
+
+    result: Result
+    rendered: dict[str, Any]
+    station_texts: tuple[bytes, ...]
+
+
+class Loaded(NamedTuple):
+    """A candidate's state as read in one snapshot (store.candidates.STATE). A named tuple: one is built per
+    write, at a fraction of a frozen dataclass's cost."""
+
+    campaign: dict[str, Any]
+    candidate_id: uuid.UUID
+    candidate_ref: str
+    components: dict[str, Any]
+    revision: int
+    scorecards: list[Scorecard]
+    moderations: dict[tuple[str, str], dict[str, Any]]  # (station, criterion) -> the stored moderation
+    result_status: str | None
+    digest: str | None
+    # The result of this very state as this process last scored it (None when read): a change scores and
+    # renders only the stations it touches, and takes the others from it.
+    kept: Kept | None = None
+
+    @classmethod
+    def from_row(cls, row: asyncpg.Record) -> Loaded:
+        campaign = {"id": plain_uuid(row["campaign_id"]), "reference": row["reference"], "rubric_id": row["rubric_id"],
+                    "rubric_version": row["rubric_version"], "rubric_hash": row["rubric_hash"],
+                    "status": row["status"]}
+        mods = {(s, c): {"mark": mark, "reason": reason, "moderator_ref": who, "created_at": at}
+                for s, c, mark, reason, who, at in row["moderations"]}
+        return cls(campaign, plain_uuid(row["id"]), row["candidate_ref"], row["components"], row["revision"],
+                   [Scorecard(s, p, marks) for s, p, marks in row["scorecards"]], mods,
+                   row["result_status"], row["digest"])
+
+    def scoring_input(self, scorecards: list[Scorecard] | None = None,
+                      moderations: dict[tuple[str, str], dict[str, Any]] | None = None) -> CandidateInput:
+        mods = self.moderations if moderations is None else moderations
+        return CandidateInput(self.candidate_ref, self.scorecards if scorecards is None else scorecards,
+                              [Moderation(s, c, Fraction(m["mark"]), m["reason"], m["moderator_ref"])
+                               for (s, c), m in mods.items()], self.components)
+
+
+class Change(Protocol):
+    """One change to a candidate: its check against the rubric, its effect on the scoring input, its audit
+    row, how it is stored (a `kind` of store.candidates.Write with its `change` fields) and the state it leaves."""
+
+    kind: str
+
+    def check(self, rubric: PanelRubric, version: RubricVersion) -> None: ...
+    def scoring_input(self, loaded: Loaded) -> CandidateInput: ...
+    def audit(self, who: Caller, loaded: Loaded, rubric: PanelRubric, version: RubricVersion) -> tuple[Any, ...]: ...
+    def parameters(self) -> dict[str, Any]: ...
+
+    # Whether the candidate's state once written is the state before with the scored input's scorecards
+    # (so a process may keep it); else it must be read again.
+    keeps_state: bool
+    # The stations whose scoring inputs (scorecards, moderations) the change alters.
+    stations: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ScorecardPut:
+    station_id: str
+    panellist_ref: str
+    body: dict[str, Any]
+    kind: str = "scorecard"
+    keeps_state: bool = True
+
+    @property
+    def stations(self) -> tuple[str, ...]:
+        return (self.station_id,)
+
+    def replaces(self, loaded: Loaded) -> bool:
+        station_id, panellist_ref = self.station_id, self.panellist_ref
+        return any(c.station_id == station_id and c.panellist_ref == panellist_ref for c in loaded.scorecards)
+
+    def check(self, rubric: PanelRubric, version: RubricVersion) -> None:
+        station = rubric.station(self.station_id)
+        if station is None:
+            raise ValidationFailed(f"Station {self.station_id!r} is not in rubric {version.id}", errors=[FieldError(
+                f"is not a station of {version.id} (stations: {', '.join(s.id for s in rubric.stations)})",
+                parameter="station_id")])
+        criteria, marks, low, high = station.criteria, self.body["marks"], rubric.scale_min, rubric.scale_max
+        errors = [FieldError("is required: every criterion of the station must be marked", pointer=f"/marks/{c}")
+                  for c in criteria if c not in marks]
+        errors += [FieldError(f"is not a criterion of this station (criteria: {', '.join(criteria)})",
+                              pointer=f"/marks/{c}") for c in marks if c not in criteria]
+        errors += [FieldError(f"must be from {low} to {high} (got {m})", pointer=f"/marks/{c}")
+                   for c, m in marks.items() if c in criteria and not low <= m <= high]
+        errors += [FieldError("is not a criterion of this station", pointer=f"/evidence/{c}")
+                   for c in self.body.get("evidence", {}) if c not in criteria]
+        if errors:
+            raise ValidationFailed("The scorecard is not valid for this station", errors=errors)
+
+    def scoring_input(self, loaded: Loaded) -> CandidateInput:
+        station_id, panellist_ref = self.station_id, self.panellist_ref
+        others = [c for c in loaded.scorecards if c.station_id != station_id or c.panellist_ref != panellist_ref]
+        return loaded.scoring_input(scorecards=[*others, Scorecard(station_id, panellist_ref, self.body["marks"])])
+
+    def audit(self, who: Caller, loaded: Loaded, rubric: PanelRubric, version: RubricVersion) -> tuple[Any, ...]:
+        # `before` (the whole scorecard replaced, evidence and comment included) is read by the write itself.
+        return audit.entry(who, "scorecard.replaced" if self.replaces(loaded) else "scorecard.submitted",
+                           "scorecard", f"{loaded.candidate_id}/{self.station_id}/{self.panellist_ref}",
+                           rubric=version.pin, after=self.body)
+
+    def parameters(self) -> dict[str, Any]:
+        return {"station_id": self.station_id, "panellist_ref": self.panellist_ref, "marks": self.body["marks"],
+                "evidence": self.body.get("evidence", {}), "comment": self.body.get("comment")}
+
+
+@dataclass(frozen=True)
+class ModerationPost:
+    body: dict[str, Any]  # station_id, criterion_id, mark, reason, moderator_ref
+    kind: str = "moderation"
+    keeps_state: bool = False  # the stored moderation carries the time it was written
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.body["station_id"], self.body["criterion_id"]
+
+    @property
+    def stations(self) -> tuple[str, ...]:
+        return (self.body["station_id"],)
+
+    def check(self, rubric: PanelRubric, version: RubricVersion) -> None:
+        station = rubric.station(self.body["station_id"])
+        errors = []
+        if station is None:
+            errors.append(FieldError(f"is not a station of {version.id}", pointer="/station_id"))
+        elif self.body["criterion_id"] not in station.criteria:
+            errors.append(FieldError(f"is not a criterion of station {station.id}", pointer="/criterion_id"))
+        if not rubric.scale_min <= self.body["mark"] <= rubric.scale_max:
+            errors.append(FieldError(f"must be from {rubric.scale_min} to {rubric.scale_max}", pointer="/mark"))
+        if errors:
+            raise ValidationFailed("The moderation is not valid for this rubric", errors=errors)
+
+    def scoring_input(self, loaded: Loaded) -> CandidateInput:
+        return loaded.scoring_input(moderations={**loaded.moderations, self.key: self.body})
+
+    def audit(self, who: Caller, loaded: Loaded, rubric: PanelRubric, version: RubricVersion) -> tuple[Any, ...]:
+        station_id, criterion_id = self.key
+        previous = loaded.moderations.get(self.key)
+        marks = [c.marks[criterion_id] for c in loaded.scorecards
+                 if c.station_id == station_id and criterion_id in c.marks]
+        before = Fraction(previous["mark"]) if previous else aggregate(marks, rubric.aggregation)
+        return audit.entry(who, "moderation.recorded", "moderation",
+                           f"{loaded.candidate_id}/{station_id}/{criterion_id}", rubric=version.pin,
+                           before={"moderation": previous, "aggregate": number(before)},
+                           after={"moderation": self.body})
+
+    def parameters(self) -> dict[str, Any]:
+        return {name: self.body[name] for name in ("station_id", "criterion_id", "mark", "reason", "moderator_ref")}
+
+
+@dataclass(frozen=True)
+class CandidateSaved:
+    """The candidate's own fields, already upserted in the caller's transaction: audit it and rescore."""
+
+    created: bool
+    body: dict[str, Any]
+    kind: str = "none"
+    keeps_state: bool = False
+    stations: tuple[str, ...] = ()  # only its components change, if anything
+
+    def check(self, rubric: PanelRubric, version: RubricVersion) -> None:
+        return None
+
+    def scoring_input(self, loaded: Loaded) -> CandidateInput:
+        return loaded.scoring_input()
+
+    def audit(self, who: Caller, loaded: Loaded, rubric: PanelRubric, version: RubricVersion) -> tuple[Any, ...]:
+        return audit.entry(who, "candidate.created" if self.created else "candidate.updated", "candidate",
+                           loaded.candidate_id, rubric=version.pin,
+                           after={"candidate_ref": loaded.candidate_ref, **self.body})
+
+    def parameters(self) -> dict[str, Any]:
+        return {}

@@ -1,0 +1,180 @@
+"""Recruitment campaigns: create, list, read, rank, check reliability, finalise."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+from aiohttp import web
+
+from service import db
+from service.audit import store as audit
+from service.jsontext import rfc3339
+from service.recruitment import campaign_store as store
+from service.recruitment import usecases as recruitment
+from service.recruitment.domain.reliability import krippendorff_interval, panellist_stats
+from service.recruitment.domain.scoring import number
+from service.web.appkeys import CATALOGUE, POOL
+from service.web.bodies import caller, decode_cursor, json_response, page_limit, paged, read_json, requires
+from service.web.params import path_id
+from service.web.problems import Conflict, FieldError, NotAcceptable, ValidationFailed
+from service.webhooks.events import emit
+
+routes = web.RouteTableDef()
+
+
+def campaign_id(request: web.Request) -> uuid.UUID:
+    return path_id(request, "campaign_id", "campaign")
+
+
+def campaign_json(row: asyncpg.Record) -> dict[str, Any]:
+    return {"id": str(row["id"]), "reference": row["reference"], "title": row["title"],
+            "rubric": {"id": row["rubric_id"], "version": row["rubric_version"], "hash": row["rubric_hash"]},
+            "status": row["status"], "created_at": rfc3339(row["created_at"]),
+            "finalised_at": rfc3339(row["finalised_at"]) if row["finalised_at"] else None}
+
+
+async def existing_campaign(request: web.Request) -> asyncpg.Record:
+    return await recruitment.campaign_or_404(request.app[POOL], caller(request), campaign_id(request))
+
+
+@routes.post("/v1/campaigns")
+@requires("recruitment:write")
+async def create_campaign(request: web.Request) -> web.Response:
+    body = await read_json(request, "campaign-create")
+    who = caller(request)
+    catalogue = request.app[CATALOGUE]
+    pool = request.app[POOL]
+    if "rubric_version" in body:
+        version = await catalogue.version(pool, body["rubric_id"], body["rubric_version"])
+        missing = FieldError(f"rubric {body['rubric_id']} has no published version {body['rubric_version']}",
+                             pointer="/rubric_version")
+    else:
+        version = await catalogue.latest(pool, body["rubric_id"])
+        missing = FieldError(f"no rubric {body['rubric_id']!r} is published", pointer="/rubric_id")
+    if version is None:
+        raise ValidationFailed("The rubric is not published", errors=[missing])
+    if version.purpose != "recruitment":
+        raise ValidationFailed("The rubric is not a recruitment rubric", errors=[FieldError(
+            f"{version.id} is an {version.purpose} rubric; campaigns need a recruitment rubric", pointer="/rubric_id")])
+    async with db.transaction(pool) as conn:
+        row = await store.create_campaign(conn, who.org_id, reference=body["reference"], title=body["title"],
+                                          rubric_id=version.id, rubric_version=version.version,
+                                          rubric_hash=version.hash)
+        if row is None:
+            existing = await store.campaign_by_reference(conn, who.org_id, body["reference"])
+            raise Conflict("A campaign with this reference already exists", extra={"id": str(existing["id"])})
+        await audit.record(conn, who, "campaign.created", "campaign", row["id"], rubric=version.pin,
+                           after={"reference": row["reference"], "title": row["title"]})
+    return json_response(campaign_json(row), status=201,
+                         headers={"Location": f"/v1/campaigns/{row['id']}"})
+
+
+@routes.get("/v1/campaigns")
+@requires("recruitment:read")
+async def list_campaigns(request: web.Request) -> web.Response:
+    limit = page_limit(request)
+    after = decode_cursor(request, created_position)
+    rows = await store.campaigns_page(request.app[POOL], caller(request).org_id, after=after, limit=limit + 1)
+    return json_response(paged(rows, limit, campaign_json,
+                               lambda r: [r["created_at"].isoformat(), str(r["id"])]))
+
+
+@routes.get("/v1/campaigns/{campaign_id}")
+@requires("recruitment:read")
+async def get_campaign(request: web.Request) -> web.Response:
+    return json_response(campaign_json(await existing_campaign(request)))
+
+
+def created_position(value: Any) -> tuple[datetime, uuid.UUID]:
+    """A campaigns cursor: [created_at ISO string, id string]."""
+    created, ident = value
+    if not isinstance(created, str) or not isinstance(ident, str):
+        raise TypeError("not a campaigns cursor")
+    return datetime.fromisoformat(created), uuid.UUID(ident)
+
+
+def negotiate(request: web.Request) -> str:
+    accept = request.headers.get("Accept", "*/*")
+    kinds = [part.split(";")[0].strip().lower() for part in accept.split(",")]
+    for kind in kinds:
+        if kind in ("application/json", "application/*", "*/*", ""):
+            return "json"
+        if kind == "text/csv":
+            return "csv"
+    raise NotAcceptable("The ranking is available as application/json or text/csv")
+
+
+def ranking_csv(items: list[dict[str, Any]], stations: list[str]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["rank", "candidate_ref", "composite", "percent", "raw_total", *[f"station:{s}" for s in stations],
+                     "status", "appointable", "reasons"])
+    for item in items:
+        writer.writerow([
+            "" if item["rank"] is None else item["rank"], _csv_safe(item["candidate_ref"]),
+            _blank(item["composite"]), _blank(item["percent"]), item["raw_total"],
+            *[_blank(item["station_scores"].get(s)) for s in stations], item["status"],
+            "" if item["appointable"] is None else str(item["appointable"]).lower(),
+            "; ".join(f"{r['code']}: {r['detail']}" for r in item["reasons"])])
+    return out.getvalue()
+
+
+def _blank(value: Any) -> Any:
+    return "" if value is None else value
+
+
+def _csv_safe(text: str) -> str:
+    """Neutralise spreadsheet formula injection in references that came from outside."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@routes.get("/v1/campaigns/{campaign_id}/ranking")
+@requires("recruitment:read")
+async def get_ranking(request: web.Request) -> web.Response:
+    kind = negotiate(request)
+    campaign = await existing_campaign(request)
+    pool = request.app[POOL]
+    items = recruitment.ranking_items(await store.campaign_standings(pool, campaign["id"]))
+    if kind == "csv":
+        _, rubric = await recruitment.pinned(request.app[CATALOGUE], pool, campaign)
+        return web.Response(text=ranking_csv(items, [s.id for s in rubric.stations]), content_type="text/csv",
+                            headers={"Content-Disposition": f'attachment; filename="ranking-{campaign["id"]}.csv"'})
+    return json_response({"campaign_id": str(campaign["id"]), "status": campaign["status"], "items": items})
+
+
+@routes.post("/v1/campaigns/{campaign_id}/finalise")
+@requires("recruitment:write")
+async def finalise(request: web.Request) -> web.Response:
+    who = caller(request)
+    async with db.transaction(request.app[POOL]) as conn:
+        campaign = await recruitment.campaign_or_404(conn, who, campaign_id(request), lock="update")
+        if campaign["status"] == "finalised":
+            raise Conflict("The campaign is already finalised")
+        row = await store.finalise(conn, campaign["id"])
+        items = recruitment.ranking_items(await store.campaign_standings(conn, campaign["id"]))
+        body = campaign_json(row)
+        await emit(conn, who.org_id, "campaign.finalised", {**body, "ranking": items})
+        await audit.record(conn, who, "campaign.finalised", "campaign", row["id"],
+                           rubric=body["rubric"], before={"status": "open"}, after={"status": "finalised"})
+    return json_response({**body, "ranking": items})
+
+
+@routes.get("/v1/campaigns/{campaign_id}/reliability")
+@requires("recruitment:read")
+async def reliability(request: web.Request) -> web.Response:
+    campaign = await existing_campaign(request)
+    units: dict[tuple[str, str, str], dict[str, int]] = {}
+    for row in await store.campaign_marks(request.app[POOL], campaign["id"]):
+        for criterion, mark in row["marks"].items():
+            units.setdefault((row["candidate_ref"], row["station_id"], criterion), {})[row["panellist_ref"]] = mark
+    alpha = krippendorff_interval(units)
+    return json_response({
+        "alpha": number(alpha.alpha), "units": alpha.units, "pairable_values": alpha.pairable_values,
+        "panellists": [{"panellist_ref": p.panellist_ref, "marks": p.marks, "severity": number(p.severity),
+                        "non_discriminating": p.non_discriminating} for p in panellist_stats(units)],
+    })

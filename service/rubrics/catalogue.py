@@ -1,0 +1,143 @@
+"""The live rubric catalogue: publishes checked files as immutable versions and reads them back.
+
+The database is the source of truth for published versions, so every replica sees a version as
+soon as any replica publishes it; frameworks and development activities come from this process's
+last successful load of the files.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+from service import db
+from service.rubrics import store
+from service.rubrics.domain.frameworks import Framework
+from service.rubrics.domain.yaml_source import Issue
+from service.rubrics.files import Loaded, RubricChecker, RubricFile, relative_name
+
+OnPublish = Callable[[asyncpg.Connection, list["RubricVersion"]], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class RubricVersion:
+    id: str
+    version: int
+    hash: str
+    title: str
+    purpose: str
+    framework: str
+    document: dict[str, Any]
+    published_at: datetime
+
+    @cached_property
+    def pin(self) -> dict[str, Any]:
+        """The version's id, number and hash (one dict per version: not to be changed by the caller)."""
+        return {"id": self.id, "version": self.version, "hash": self.hash}
+
+    @classmethod
+    def from_row(cls, row: asyncpg.Record) -> RubricVersion:
+        return cls(row["rubric_id"], row["version"], row["hash"], row["title"], row["purpose"], row["framework"],
+                   row["document"], row["published_at"])
+
+
+class ReloadRefused(Exception):
+    """Some file is invalid or not publishable; nothing was changed."""
+
+    def __init__(self, loaded: Loaded, base: Path | None) -> None:
+        self.loaded = loaded
+        self.named_issues = [(relative_name(path, base), issue) for path, issue in loaded.issues]
+        self.lines = [issue.render(name) for name, issue in self.named_issues]
+        super().__init__(f"{len(self.lines)} problem(s) in the rubric files")
+
+
+@dataclass
+class Catalogue:
+    directory: Path
+    checker: RubricChecker
+    frameworks: dict[str, Framework] = field(default_factory=dict)
+    development: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _versions: dict[tuple[str, int], RubricVersion] = field(default_factory=dict)  # immutable, so cacheable
+
+    async def reload(self, pool: asyncpg.Pool, on_publish: OnPublish | None = None) -> list[RubricVersion]:
+        """Publish new versions from the files and return them; on any problem raise ReloadRefused, change nothing."""
+        async with self._lock:
+            loaded = await asyncio.to_thread(self.checker.load_directory, self.directory)
+            if not loaded.valid:
+                raise ReloadRefused(loaded, self.directory.parent)
+            async with db.transaction(pool) as conn:
+                published = await publish(conn, loaded, self.directory.parent)
+                if on_publish is not None and published:
+                    await on_publish(conn, published)
+            self.adopt(loaded)
+            return published
+
+    def adopt(self, loaded: Loaded) -> None:
+        """Serve the frameworks and development catalogue of a load (at start-up, even of a refused one: its
+        valid frameworks, beside the versions already published)."""
+        self.frameworks, self.development = loaded.frameworks, loaded.development
+
+    async def latest(self, conn: asyncpg.Connection | asyncpg.Pool, rubric_id: str) -> RubricVersion | None:
+        row = await store.latest(conn, rubric_id)
+        return RubricVersion.from_row(row) if row else None
+
+    def known(self, rubric_id: str, version: int) -> RubricVersion | None:
+        """The version if this process has read it already (published versions never change), else None."""
+        return self._versions.get((rubric_id, version))
+
+    async def version(self, conn: asyncpg.Connection | asyncpg.Pool, rubric_id: str, version: int
+                      ) -> RubricVersion | None:
+        cached = self._versions.get((rubric_id, version))
+        if cached is not None:
+            return cached
+        row = await store.one_version(conn, rubric_id, version)
+        if row is None:
+            return None
+        found = self._versions[(rubric_id, version)] = RubricVersion.from_row(row)
+        return found
+
+    async def all_latest(self, conn: asyncpg.Connection | asyncpg.Pool) -> list[RubricVersion]:
+        return [RubricVersion.from_row(r) for r in await store.all_latest(conn)]
+
+    def check_text(self, raw: bytes) -> tuple[RubricFile | None, list[Issue]]:
+        """Check one rubric sent over the API (against this process's frameworks)."""
+        checked = self.checker.check_rubric(raw, self.frameworks)
+        if not checked.valid:
+            return None, checked.issues
+        return self.checker.rubric_file(Path("rubric.yaml"), raw, checked), []
+
+
+async def publish(conn: asyncpg.Connection, loaded: Loaded, base: Path | None = None) -> list[RubricVersion]:
+    """Insert every new (id, version); a published version with different content refuses the whole reload."""
+    published: list[RubricVersion] = []
+    conflicts: list[tuple[Path, Issue]] = []
+    for rubric in loaded.rubrics:
+        doc = rubric.document
+        row = await store.publish(
+            conn, rubric_id=rubric.id, version=rubric.version, hash=rubric.hash, purpose=doc["purpose"],
+            framework=doc["framework"], title=doc["title"], written=rubric.written, document=doc,
+            source=rubric.source)
+        if row is not None:
+            published.append(RubricVersion.from_row(row))
+        elif await store.stored_hash(conn, rubric.id, rubric.version) != rubric.hash:
+            conflicts.append((rubric.path, version_conflict(rubric)))
+    if conflicts:
+        loaded.issues.extend(conflicts)
+        raise ReloadRefused(loaded, base)
+    return published
+
+
+def version_conflict(rubric: RubricFile) -> Issue:
+    match = re.search(r"^version\s*:", rubric.source, re.MULTILINE)
+    line = rubric.source.count("\n", 0, match.start()) + 1 if match else 1
+    return Issue(line, 1, f"version {rubric.version} of {rubric.id} is already published with different content; "
+                          "bump `version` to publish the change (the published version stays live)", "/version")

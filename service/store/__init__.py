@@ -1,1 +1,0 @@
-"""SQL, one module per aggregate. Functions take a connection and never commit."""

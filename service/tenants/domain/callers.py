@@ -1,0 +1,32 @@
+"""Callers that are not API keys (the command line, a webhook source, the delivery worker), so the audit log
+names them."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from service.tenants.domain.tokens import Caller
+
+
+@dataclass(frozen=True, slots=True)
+class SystemCaller(Caller):
+    name: str = "system"
+
+    @property
+    def actor(self) -> str:
+        return self.name
+
+
+def source_caller(org_id: uuid.UUID, org_code: str, source_id: uuid.UUID) -> SystemCaller:
+    return SystemCaller(org_id=org_id, org_code=org_code, key_id=None, scopes=frozenset(),
+                        name=f"webhook-source:{source_id}")
+
+
+def cli_caller(org_id: uuid.UUID, org_code: str) -> Caller:
+    """The command line (an operator at the server), acting for an organisation."""
+    return Caller(org_id=org_id, org_code=org_code, key_id=None, scopes=frozenset())
+
+
+def worker_caller(org_id: uuid.UUID) -> SystemCaller:
+    return SystemCaller(org_id=org_id, org_code="", key_id=None, scopes=frozenset(), name="webhook-worker")

@@ -1,0 +1,78 @@
+"""`Idempotency-Key` on POST: a repeat gets the stored response, a different body 422, a racing one 409."""
+
+from __future__ import annotations
+
+import hashlib
+
+import structlog
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from service import db
+from service.web.appkeys import POOL
+from service.web.bodies import CALLER, problem_response
+from service.web.problems import Conflict, FieldError, Problem, ValidationFailed
+
+log = structlog.get_logger("service.idempotency")
+HEADER = "Idempotency-Key"
+EXPIRY = "24 hours"
+ABANDONED = "5 minutes"  # a claim never completed (process died) may be taken over after this
+
+
+def applies(request: web.Request) -> bool:
+    """A POST with the header, by an authenticated caller."""
+    return request.method == "POST" and HEADER in request.headers and CALLER in request
+
+
+async def idempotent(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Answer a request that `applies`: the stored response of its key, or the handler's (then stored)."""
+    key, who = request.headers[HEADER], request[CALLER]
+    if not 1 <= len(key) <= 255 or not key.isprintable():
+        raise ValidationFailed(f"{HEADER} must be 1-255 printable characters",
+                               errors=[FieldError("must be 1-255 printable characters", parameter=HEADER)])
+    body = await request.read()
+    digest = hashlib.sha256(request.method.encode() + b" " + request.path.encode() + b"\n" + body).hexdigest()
+    pool = request.app[POOL]
+    async with db.transaction(pool) as conn:
+        await conn.execute(
+            "DELETE FROM idempotency_keys WHERE org_id = $1 AND key = $2 AND (created_at < now() - $3::text::interval"
+            " OR (status IS NULL AND created_at < now() - $4::text::interval))", who.org_id, key, EXPIRY, ABANDONED)
+        claimed = await conn.fetchval(
+            "INSERT INTO idempotency_keys (org_id, key, method, path, request_hash) VALUES ($1, $2, $3, $4, $5)"
+            " ON CONFLICT (org_id, key) DO NOTHING RETURNING true",
+            who.org_id, key, request.method, request.path, digest)
+        if not claimed:
+            stored = await conn.fetchrow(
+                "SELECT request_hash, status, headers, body FROM idempotency_keys WHERE org_id = $1 AND key = $2",
+                who.org_id, key)
+    if not claimed:
+        if stored["request_hash"] != digest:
+            raise ValidationFailed(
+                f"This {HEADER} was used for a different request",
+                errors=[FieldError("was already used with a different method, path or body", parameter=HEADER)])
+        if stored["status"] is None:
+            raise Conflict(f"A request with this {HEADER} is still being processed; retry shortly")
+        response = web.Response(status=stored["status"], body=stored["body"],
+                                content_type=stored["headers"]["content_type"])
+        if stored["headers"].get("location"):
+            response.headers["Location"] = stored["headers"]["location"]
+        response.headers["Idempotent-Replayed"] = "true"
+        return response
+    async def release() -> None:  # the request may be tried again with this key
+        await pool.execute("DELETE FROM idempotency_keys WHERE org_id = $1 AND key = $2", who.org_id, key)
+
+    try:
+        response = await handler(request)
+    except Problem as problem:
+        response = problem_response(problem, request)
+    except BaseException:
+        await release()
+        raise
+    if isinstance(response, web.Response) and response.status < 500:
+        await pool.execute(
+            "UPDATE idempotency_keys SET status = $3, headers = $4, body = $5 WHERE org_id = $1 AND key = $2",
+            who.org_id, key, response.status,
+            {"content_type": response.content_type, "location": response.headers.get("Location")}, response.body)
+    else:
+        await release()
+    return response
