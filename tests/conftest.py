@@ -16,8 +16,8 @@ from service.cli import create_key
 from service.config import Config
 from service.db import embedded
 from service.tenants import store as orgs
-from service.tenants.domain.callers import cli_caller
-from service.tenants.domain.tokens import SCOPES, Caller
+from service.tenants.domain.callers import Caller, cli_caller
+from service.tenants.domain.tokens import SCOPES
 from tests.support import database
 from tests.support.api import Api
 

@@ -1,15 +1,34 @@
-"""The organisation's audit log, and who the caller is."""
+"""The organisation's audit log, read by the scopes that may see each kind of object."""
 
 from __future__ import annotations
 
 from aiohttp import web
+from marshmallow import Schema, fields
 
 from service.audit import store as audit
 from service.web.appkeys import POOL
-from service.web.bodies import caller, decode_cursor, json_response, page_limit, paged
-from service.web.marshal import AuditEventSchema
+from service.web.auth import caller
+from service.web.marshal import UtcDateTime, Uuid
+from service.web.params import decode_cursor, page_limit, paged
+from service.web.responses import json_response
 
 routes = web.RouteTableDef()
+
+
+class AuditEventSchema(Schema):
+    id = Uuid()
+    actor = fields.String()
+    key_id = Uuid()
+    action = fields.String()
+    object_type = fields.String()
+    object_id = fields.String()
+    rubric = fields.Raw(allow_none=True)
+    before = fields.Raw(allow_none=True)
+    after = fields.Raw(allow_none=True)
+    request_id = fields.String(allow_none=True)
+    created_at = UtcDateTime()
+
+
 _events = AuditEventSchema()
 
 # Which scope reads the audit events of each kind of object: events carry the object's content
@@ -38,9 +57,3 @@ async def list_audit_events(request: web.Request) -> web.Response:
     rows = await audit.page(request.app[POOL], who.org_id, after_seq=after, limit=limit + 1,
                             action=request.query.get("action"), object_types=readable_kinds(who.scopes))
     return json_response(paged(rows, limit, _events.dump, lambda r: r["seq"]))
-
-
-@routes.get("/v1/whoami")
-async def whoami(request: web.Request) -> web.Response:
-    who = caller(request)
-    return json_response({"org": who.org_code, "key_id": who.key_id, "scopes": sorted(who.scopes)})

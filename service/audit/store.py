@@ -7,8 +7,8 @@ from typing import Any
 
 import asyncpg
 
-from service.log import REQUEST_ID
-from service.tenants.domain.tokens import Caller
+from service.log import request_id
+from service.tenants.domain.callers import Caller
 
 # The columns an audit row is written with, and their types, in the order of entry()'s values.
 TYPED_COLUMNS = (("org_id", "uuid"), ("actor", "text"), ("key_id", "uuid"), ("action", "text"),
@@ -22,7 +22,7 @@ def entry(caller: Caller, action: str, object_type: str, object_id: str | uuid.U
           rubric: dict[str, Any] | None = None, before: Any = None, after: Any = None) -> tuple[Any, ...]:
     """The values of one audit row, in the order of COLUMNS (the request id comes from the log context)."""
     return (caller.org_id, caller.actor, caller.key_id, action, object_type, str(object_id), rubric,
-            before, after, REQUEST_ID.get())
+            before, after, request_id())
 
 
 _RECORD = (f"INSERT INTO audit_events ({COLUMNS}) VALUES ("  # noqa: S608 - constants only

@@ -15,13 +15,14 @@ from typing import Any
 from aiohttp import web
 
 from service import db
-from service.app import create_app, handle_reload_signal
+from service.app import create_app
 from service.audit import store as audit
 from service.cli import webhooks as cli_webhooks
 from service.cli.support import CommandError, with_conn
 from service.config import ROOT, Config, ConfigError
 from service.db import embedded, migrate
-from service.log import configure_logging, keep_loggers
+from service.log import configure_logging
+from service.rubrics import handle_reload_signal
 from service.rubrics.files import RubricChecker, validate_paths
 from service.tenants import store as orgs
 from service.tenants.domain.callers import cli_caller
@@ -68,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         config = Config.from_env()
-        configure_logging(config.log_level, config.log_format)
+        configure_logging(config.log_level, config.log_format, cache_loggers=args.command in ("serve", "dev"))
         command = COMMANDS[args.command]
         return command(config, args) or 0
     except (ConfigError, CommandError, migrate.MigrationError) as exc:
@@ -98,7 +99,6 @@ async def tune_garbage_collection(app: web.Application) -> None:
 
 def serve(config: Config, args: argparse.Namespace) -> int:
     config.require_database_url()
-    keep_loggers()
     app = create_app(config)
     handle_reload_signal(app)
     app.on_startup.append(tune_garbage_collection)

@@ -1,5 +1,6 @@
 """PostgreSQL: the pool and its codecs, transactions, migrations, LISTEN, batched writes, named queries."""
 
-from service.db.pool import connect, create_pool, transaction, translate
+from service.db.pool import connect, create_pool
+from service.db.transactions import ConstraintViolation, transaction, translate
 
-__all__ = ["connect", "create_pool", "transaction", "translate"]
+__all__ = ["ConstraintViolation", "connect", "create_pool", "transaction", "translate"]

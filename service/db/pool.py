@@ -1,24 +1,13 @@
-"""PostgreSQL pool, transactions, and translation of constraint violations into problems."""
+"""The PostgreSQL pool and single connections, with the JSON codecs every connection uses."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
 
 from service.jsontext import dumps, dumps_bytes
-from service.web.problems import Conflict, Problem, ValidationFailed
-
-# Constraint name -> the problem an integrator sees. Keep names in sync with migrations/.
-CONSTRAINT_PROBLEMS: dict[str, tuple[type[Problem], str]] = {
-    "organisations_code_key": (Conflict, "An organisation with this code already exists"),
-    "organisations_code_format": (ValidationFailed, "The code must be 2-12 capital letters or digits (an ODS code)"),
-    "webhook_sources_org_name_key": (Conflict, "A webhook source with this name already exists"),
-}
-
 
 _JSONB_VERSION = b"\x01"  # jsonb's binary format: a version byte, then the JSON text
 
@@ -56,22 +45,3 @@ async def connect(dsn: str) -> asyncpg.Connection:
     conn = await asyncpg.connect(dsn, server_settings={"application_name": "mlcf-assessment"})
     await _init_connection(conn)
     return conn
-
-
-@asynccontextmanager
-async def transaction(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
-    """A connection inside one transaction; constraint violations become problems."""
-    async with pool.acquire() as conn:
-        try:
-            async with conn.transaction():
-                yield conn
-        except asyncpg.IntegrityConstraintViolationError as exc:
-            raise translate(exc) from exc
-
-
-def translate(exc: asyncpg.IntegrityConstraintViolationError) -> Exception:
-    name = getattr(exc, "constraint_name", None) or ""
-    if name in CONSTRAINT_PROBLEMS:
-        cls, detail = CONSTRAINT_PROBLEMS[name]
-        return cls(detail)
-    return exc

@@ -22,8 +22,7 @@ from service.recruitment.domain.scoring import (
     number,
 )
 from service.rubrics.catalogue import RubricVersion
-from service.tenants.domain.tokens import Caller
-from service.web.params import plain_uuid
+from service.tenants.domain.callers import Caller
 from service.web.problems import FieldError, ValidationFailed
 
 
@@ -55,12 +54,12 @@ class Loaded(NamedTuple):
 
     @classmethod
     def from_row(cls, row: asyncpg.Record) -> Loaded:
-        campaign = {"id": plain_uuid(row["campaign_id"]), "reference": row["reference"], "rubric_id": row["rubric_id"],
+        campaign = {"id": row["campaign_id"], "reference": row["reference"], "rubric_id": row["rubric_id"],
                     "rubric_version": row["rubric_version"], "rubric_hash": row["rubric_hash"],
                     "status": row["status"]}
         mods = {(s, c): {"mark": mark, "reason": reason, "moderator_ref": who, "created_at": at}
                 for s, c, mark, reason, who, at in row["moderations"]}
-        return cls(campaign, plain_uuid(row["id"]), row["candidate_ref"], row["components"], row["revision"],
+        return cls(campaign, row["id"], row["candidate_ref"], row["components"], row["revision"],
                    [Scorecard(s, p, marks) for s, p, marks in row["scorecards"]], mods,
                    row["result_status"], row["digest"])
 

@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 from urllib.parse import quote
 
 import asyncpg
+from aiohttp import web
 
 from service import db
 from service.db.batches import Batcher
@@ -29,7 +30,7 @@ from service.recruitment.domain.scoring import (
     score_candidate,
 )
 from service.rubrics.catalogue import Catalogue, RubricVersion
-from service.tenants.domain.tokens import Caller
+from service.tenants.domain.callers import Caller
 from service.web.problems import Conflict, NotFound
 from service.webhooks.events import envelopes
 
@@ -179,6 +180,10 @@ CandidateWrites = Batcher[store.Write, store.Written]
 def candidate_writes(pool: asyncpg.Pool) -> CandidateWrites:
     """The batches the optimistic writes of this process are stored in (see batches.py)."""
     return Batcher(pool, store.write, key=lambda w: w.candidate_id)
+
+
+CANDIDATE_STATES = web.AppKey("candidate_states", StateCache)
+CANDIDATE_WRITES = web.AppKey("candidate_writes", CandidateWrites)
 
 
 async def change_candidate(pool: asyncpg.Pool, writes: CandidateWrites, who: Caller, catalogue: Catalogue,

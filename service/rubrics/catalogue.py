@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+from aiohttp import web
 
 from service import db
 from service.rubrics import store
@@ -141,3 +142,6 @@ def version_conflict(rubric: RubricFile) -> Issue:
     line = rubric.source.count("\n", 0, match.start()) + 1 if match else 1
     return Issue(line, 1, f"version {rubric.version} of {rubric.id} is already published with different content; "
                           "bump `version` to publish the change (the published version stays live)", "/version")
+
+
+CATALOGUE = web.AppKey("catalogue", Catalogue)

@@ -6,9 +6,10 @@ from typing import Any
 
 from aiohttp import web
 
-from service.web.appkeys import CATALOGUE
-from service.web.bodies import json_response, requires
+from service.rubrics.catalogue import CATALOGUE
+from service.web.auth import requires
 from service.web.problems import NotFound
+from service.web.responses import json_response
 
 routes = web.RouteTableDef()
 SUMMARY_FIELDS = ("id", "name", "source", "description")

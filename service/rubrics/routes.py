@@ -8,12 +8,14 @@ from aiohttp import web
 
 from service.audit import store as audit
 from service.rubrics import store
-from service.rubrics.catalogue import Catalogue, ReloadRefused, RubricVersion, version_conflict
+from service.rubrics.catalogue import CATALOGUE, Catalogue, ReloadRefused, RubricVersion, version_conflict
 from service.rubrics.domain.model import DEFAULTS
 from service.rubrics.domain.yaml_source import Issue
-from service.web.appkeys import CATALOGUE, POOL
-from service.web.bodies import caller, json_response, query_choice, requires
+from service.web.appkeys import POOL
+from service.web.auth import caller, requires
+from service.web.params import query_choice
 from service.web.problems import FieldError, NotFound, UnsupportedMediaType, ValidationFailed
+from service.web.responses import json_response
 
 routes = web.RouteTableDef()
 PURPOSES = tuple(DEFAULTS)  # the purposes a rubric can have

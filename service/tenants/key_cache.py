@@ -12,11 +12,11 @@ import time
 from dataclasses import dataclass
 
 import asyncpg
+from aiohttp import web
 
 from service.db.listen import listen_forever
 from service.tenants import store as orgs
-from service.tenants.domain.tokens import Caller
-from service.web.params import plain_uuid
+from service.tenants.domain.callers import Caller
 
 CHANNEL = "api_keys_changed"  # see migrations/0006_api_key_changes.sql
 MAX_ENTRIES = 10_000
@@ -38,22 +38,16 @@ class KeyCache:
         self._entries: dict[bytes, _Entry] = {}
         self._generation = 0
 
-    def known(self, token_hash: bytes) -> Caller | None:
-        """The key's caller if this process holds it now, else None (then ask `caller`)."""
-        entry = self._entries.get(token_hash)
-        return entry.caller if entry is not None and entry.expires > time.monotonic() else None
-
     async def caller(self, pool: asyncpg.Pool, token_hash: bytes) -> Caller | None:
         """The key's caller, or None for an unknown or revoked key (never remembered: new keys work at once)."""
-        known = self.known(token_hash)
-        if known is not None:
-            return known
+        entry = self._entries.get(token_hash)
+        if entry is not None and entry.expires > time.monotonic():
+            return entry.caller
         generation = self._generation
         row = await orgs.key_by_hash(pool, token_hash)
         if row is None:
             return None
-        who = Caller(org_id=plain_uuid(row["org_id"]), org_code=row["org_code"], key_id=plain_uuid(row["id"]),
-                     scopes=frozenset(row["scopes"]))
+        who = Caller(org_id=row["org_id"], org_code=row["org_code"], key_id=row["id"], scopes=frozenset(row["scopes"]))
         # Kept only if no change was announced while reading it (the row may predate that change).
         if self.live and self.ttl > 0 and generation == self._generation:
             if len(self._entries) >= MAX_ENTRIES:
@@ -78,3 +72,6 @@ class KeyCache:
         calls `_down` whenever it stops holding it, cancellation included)."""
         await listen_forever(dsn, CHANNEL, self.forget, on_up=self._up, on_down=self._down, name="mlcf-keys",
                              heartbeat=HEARTBEAT)
+
+
+KEYS = web.AppKey("keys", KeyCache)

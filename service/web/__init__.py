@@ -1,1 +1,24 @@
-"""web"""
+"""HTTP plumbing every feature uses: the gateway middleware, problems, bodies, parameters, auth, metrics."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from service.web import docs, health
+from service.web.appkeys import SCHEMAS
+from service.web.validation import SchemaRegistry
+
+
+def setup(app: web.Application) -> None:
+    """Health, metrics and the contract's routes, and the JSON Schemas every feature validates with."""
+    app.router.add_routes(health.routes)
+    app.router.add_routes(docs.routes)
+    app.cleanup_ctx.append(_documents_ctx)
+
+
+async def _documents_ctx(app: web.Application) -> AsyncIterator[None]:
+    app[SCHEMAS] = SchemaRegistry()
+    docs.load(app)
+    yield

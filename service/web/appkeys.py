@@ -1,4 +1,7 @@
-"""Typed keys for what the application holds: configuration, pool, metrics, readiness checks."""
+"""Typed keys for what every feature shares: configuration, pool, metrics, schemas, readiness checks.
+
+A feature's own keys (its caches, its catalogue) live in that feature's package.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +11,6 @@ import asyncpg
 from aiohttp import web
 
 from service.config import Config
-from service.recruitment.usecases import CandidateWrites, StateCache
-from service.rubrics.catalogue import Catalogue
-from service.tenants.key_cache import KeyCache
 from service.web.metrics import Metrics
 from service.web.validation import SchemaRegistry
 
@@ -21,7 +21,3 @@ POOL = web.AppKey("pool", asyncpg.Pool)
 METRICS = web.AppKey("metrics", Metrics)
 SCHEMAS = web.AppKey("schemas", SchemaRegistry)
 READINESS = web.AppKey("readiness", list[ReadinessCheck])
-CATALOGUE = web.AppKey("catalogue", Catalogue)
-KEYS = web.AppKey("keys", KeyCache)
-CANDIDATE_STATES = web.AppKey("candidate_states", StateCache)
-CANDIDATE_WRITES = web.AppKey("candidate_writes", CandidateWrites)

@@ -1,6 +1,6 @@
 """The one middleware every request passes: its id, canonical log line and metrics; every error as
-problem+json; the API key; `Idempotency-Key` replays (idempotency.py). One middleware rather than a chain
-of them: each layer of aiohttp's chain is a call and a coroutine on every request."""
+problem+json; the API key; `Idempotency-Key` replays. One middleware rather than a chain of them: each
+layer of aiohttp's chain is a call and a coroutine on every request."""
 
 from __future__ import annotations
 
@@ -14,13 +14,13 @@ import structlog
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from service.log import REQUEST_ID
-from service.tenants.domain.tokens import hash_token
-from service.web import idempotency
-from service.web import problems as errors
-from service.web.appkeys import CONFIG, KEYS, METRICS, POOL
-from service.web.bodies import CALLER, bad_text, problem_response
+from service.db import ConstraintViolation
+from service.web import idempotency, problems
+from service.web.appkeys import CONFIG, METRICS
+from service.web.auth import CALLER, authenticate
+from service.web.bodies import bad_text
 from service.web.problems import FieldError
+from service.web.responses import problem_response
 
 log = structlog.get_logger("service.http")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -46,25 +46,28 @@ async def gateway(request: web.Request, handler: Handler) -> web.StreamResponse:
     request_id = incoming if _REQUEST_ID.match(incoming) else new_request_id()
     started = time.perf_counter()
     status = 500
-    bound = REQUEST_ID.set(request_id)
+    bound = structlog.contextvars.bind_contextvars(request_id=request_id)
     try:
         try:
             if request.content_length is not None and request.content_length > request.app[CONFIG].max_body_bytes:
                 raise too_large(request)
+            check_url_text(request)
             await authenticate(request)
             if idempotency.applies(request):
                 response = await idempotency.idempotent(request, handler)
             else:
                 response = await handler(request)
-        except errors.Problem as problem:
+        except problems.Problem as problem:
             response = problem_response(problem, request)
+        except ConstraintViolation as violation:
+            response = problem_response(problems.for_constraint(violation), request)
         except web.HTTPException as exc:
             if exc.status < 400:
                 raise
             response = problem_response(http_problem(exc, request), request)
         except Exception:
             log.exception("unhandled_error", route=route_name(request))
-            response = problem_response(errors.Problem("The service could not complete the request"), request)
+            response = problem_response(problems.Problem("The service could not complete the request"), request)
         status = response.status
         response.headers["X-Request-ID"] = request_id
         return response
@@ -82,54 +85,32 @@ async def gateway(request: web.Request, handler: Handler) -> web.StreamResponse:
                      duration_ms=round(elapsed * 1000, 2),
                      org=who.org_code if who else None,
                      key_id=str(who.key_id) if who and who.key_id else None)
-        REQUEST_ID.reset(bound)
+        structlog.contextvars.reset_contextvars(**bound)
 
 
-def too_large(request: web.Request) -> errors.PayloadTooLarge:
-    return errors.PayloadTooLarge(f"The request body is larger than {request.app[CONFIG].max_body_bytes} bytes")
+def too_large(request: web.Request) -> problems.PayloadTooLarge:
+    return problems.PayloadTooLarge(f"The request body is larger than {request.app[CONFIG].max_body_bytes} bytes")
 
 
-def http_problem(exc: web.HTTPException, request: web.Request) -> errors.Problem:
+def http_problem(exc: web.HTTPException, request: web.Request) -> problems.Problem:
     """The problem for one of aiohttp's own errors (no route, wrong method, body too large, ...)."""
     if isinstance(exc, web.HTTPMethodNotAllowed):
-        return errors.MethodNotAllowed(f"{request.method} is not allowed here",
-                                       extra={"allow": sorted(exc.allowed_methods)})
+        return problems.MethodNotAllowed(f"{request.method} is not allowed here",
+                                         extra={"allow": sorted(exc.allowed_methods)})
     if isinstance(exc, web.HTTPRequestEntityTooLarge):
         return too_large(request)
     if isinstance(exc, web.HTTPNotFound):
-        return errors.NotFound(f"Nothing is at {request.path}")
-    return errors.for_status(exc.status, exc.reason)
+        return problems.NotFound(f"Nothing is at {request.path}")
+    return problems.for_status(exc.status, exc.reason)
 
 
 def check_url_text(request: web.Request) -> None:
     """URL values PostgreSQL could not store (NUL, lone surrogates) are refused before any query: a path
     segment like that names nothing (404), a query parameter like that is invalid (422)."""
     if bad_text("".join(request.match_info.values())):  # one check of the segments together
-        raise errors.NotFound(f"Nothing is at {request.path!r}")
+        raise problems.NotFound(f"Nothing is at {request.path!r}")
     query = request.query
     bad = [FieldError(reason, parameter=name) for name, value in query.items() if (reason := bad_text(value))] \
         if query else []
     if bad:
-        raise errors.ValidationFailed("A query parameter contains characters that are not allowed", errors=bad)
-
-
-async def authenticate(request: web.Request) -> None:
-    """Under /v1/ (except handlers marked public), the caller's API key and the route's scope; else a problem."""
-    check_url_text(request)
-    if not request.path.startswith("/v1/"):
-        return
-    target = request.match_info.handler if request.match_info.http_exception is None else None
-    if target is not None and getattr(target, "public", False):
-        return
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise errors.Unauthorized("Send an API key as `Authorization: Bearer <token>`")
-    keys, token_hash = request.app[KEYS], hash_token(token.strip())
-    who = keys.known(token_hash) or await keys.caller(request.app[POOL], token_hash)
-    if who is None:
-        raise errors.Unauthorized("The API key is not valid or has been revoked")
-    request[CALLER] = who
-    needed = getattr(target, "required_scope", None)
-    if needed is not None and needed not in who.scopes:
-        raise errors.Forbidden(f"This API key lacks the scope {needed}", extra={"required_scope": needed})
+        raise problems.ValidationFailed("A query parameter contains characters that are not allowed", errors=bad)

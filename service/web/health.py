@@ -8,7 +8,7 @@ from aiohttp import web
 
 from service.db import migrate
 from service.web.appkeys import METRICS, POOL, READINESS, ReadinessCheck
-from service.web.bodies import json_response
+from service.web.responses import json_response
 
 routes = web.RouteTableDef()
 

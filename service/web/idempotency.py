@@ -10,8 +10,9 @@ from aiohttp.typedefs import Handler
 
 from service import db
 from service.web.appkeys import POOL
-from service.web.bodies import CALLER, problem_response
+from service.web.auth import CALLER
 from service.web.problems import Conflict, FieldError, Problem, ValidationFailed
+from service.web.responses import problem_response
 
 log = structlog.get_logger("service.idempotency")
 HEADER = "Idempotency-Key"

@@ -1,11 +1,11 @@
-"""marshmallow schemas that shape every response body (snake_case, RFC 3339 UTC, UUID strings)."""
+"""marshmallow fields the response schemas share: RFC 3339 UTC timestamps and UUID strings."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from marshmallow import Schema, fields
+from marshmallow import fields
 
 from service.jsontext import rfc3339
 
@@ -18,17 +18,3 @@ class UtcDateTime(fields.Field):
 class Uuid(fields.Field):
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
         return None if value is None else str(value)
-
-
-class AuditEventSchema(Schema):
-    id = Uuid()
-    actor = fields.String()
-    key_id = Uuid()
-    action = fields.String()
-    object_type = fields.String()
-    object_id = fields.String()
-    rubric = fields.Raw(allow_none=True)
-    before = fields.Raw(allow_none=True)
-    after = fields.Raw(allow_none=True)
-    request_id = fields.String(allow_none=True)
-    created_at = UtcDateTime()

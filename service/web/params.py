@@ -1,29 +1,97 @@
-"""Ids in paths: a malformed id names nothing, so it is a 404 like any unknown one (never a 422)."""
+"""What a request says besides its body: ids and references in the path, query parameters, list pages."""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import uuid
-from functools import lru_cache
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from aiohttp import web
 
-from service.web.problems import NotFound
+from service.jsontext import dumps
+from service.web.problems import FieldError, NotFound, ValidationFailed
+
+DEFAULT_LIMIT, MAX_LIMIT = 50, 200
+MAX_REF = 200  # characters of a reference an integrator's system gives in a path
+MAX_SEQ = 2**63 - 1
+T = TypeVar("T")
 
 
 def path_id(request: web.Request, name: str, what: str) -> uuid.UUID:
+    """An id in the path; a malformed one names nothing, so it is a 404 like any unknown one (never a 422)."""
     try:
-        return _parsed(request.match_info[name])
+        return uuid.UUID(request.match_info[name])
     except ValueError:
         raise NotFound(f"No {what} with this id") from None
 
 
-@lru_cache(maxsize=4096)
-def _parsed(text: str) -> uuid.UUID:
-    """A path's id, parsed once: the same few (a campaign's) come back on request after request."""
-    return uuid.UUID(text)
+def path_ref(request: web.Request, name: str) -> str:
+    """A reference in the path (a candidate's, a panellist's, a station's id): 1-MAX_REF characters."""
+    value = request.match_info[name]
+    if not 1 <= len(value) <= MAX_REF:
+        raise ValidationFailed(f"{name} must be 1-{MAX_REF} characters",
+                               errors=[FieldError(f"must be 1-{MAX_REF} characters", parameter=name)])
+    return value
 
 
-def plain_uuid(value: uuid.UUID) -> uuid.UUID:
-    """An id read by asyncpg (its own UUID subclass) as the standard library's, which JSON encoding writes
-    without a call back into Python: for ids kept and written again and again (a kept candidate state, a key)."""
-    return value if type(value) is uuid.UUID else uuid.UUID(bytes=value.bytes)
+def query_int(request: web.Request, name: str, default: int, *, low: int, high: int) -> int:
+    raw = request.query.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = None
+    if value is None or not low <= value <= high:
+        raise ValidationFailed(f"Query parameter {name} must be an integer from {low} to {high}",
+                               errors=[FieldError(f"must be an integer from {low} to {high}", parameter=name)])
+    return value
+
+
+def query_choice(request: web.Request, name: str, choices: Sequence[str]) -> str | None:
+    """An optional query parameter that must be one of `choices` (422 naming the parameter otherwise)."""
+    value = request.query.get(name)
+    if value is not None and value not in choices:
+        allowed = ", ".join(choices)
+        raise ValidationFailed(f"Query parameter {name} must be one of {allowed}",
+                               errors=[FieldError(f"must be one of {allowed}", parameter=name)])
+    return value
+
+
+def page_limit(request: web.Request) -> int:
+    return query_int(request, "limit", DEFAULT_LIMIT, low=1, high=MAX_LIMIT)
+
+
+def encode_cursor(position: Any) -> str:
+    return base64.urlsafe_b64encode(dumps(position).encode()).decode().rstrip("=")
+
+
+def seq_position(value: Any) -> int:
+    """A cursor holding a row sequence number (bigint)."""
+    if type(value) is not int or not 0 <= value <= MAX_SEQ:
+        raise ValueError("not a sequence number")
+    return value
+
+
+def decode_cursor(request: web.Request, shape: Callable[[Any], T] = seq_position) -> T | None:  # type: ignore[assignment]
+    """The position a `next_cursor` encoded, checked by `shape` (which raises on anything else): 422 if bad."""
+    raw = request.query.get("cursor")
+    if raw is None or raw == "":
+        return None
+    try:
+        return shape(json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4))))
+    except (binascii.Error, ValueError, TypeError, AttributeError, IndexError, KeyError):
+        raise ValidationFailed("The cursor is not one this service issued",
+                               errors=[FieldError("is not a valid cursor", parameter="cursor")]) from None
+
+
+def paged(rows: list[Any], limit: int, dump: Callable[[Any], Any],
+          position: Callable[[Any], Any]) -> dict[str, Any]:
+    """A list page from limit+1 fetched rows: the items and the cursor of the next page (or null)."""
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return {"items": [dump(r) for r in rows],
+            "next_cursor": encode_cursor(position(rows[-1])) if more else None}

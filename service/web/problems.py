@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from service.db.transactions import ConstraintViolation
+
 PROBLEM_TYPE_BASE = "https://mlcf-assessment.nhs.example/problems/"
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
@@ -102,6 +104,11 @@ BY_STATUS: dict[int, type[Problem]] = {
                 Conflict, PayloadTooLarge, UnsupportedMediaType, ValidationFailed,
                 ServiceUnavailable)
 }
+
+
+def for_constraint(violation: ConstraintViolation) -> Problem:
+    """The problem for a broken constraint the caller can fix: 409 for a duplicate, 422 for an invalid value."""
+    return (Conflict if violation.kind == "conflict" else ValidationFailed)(violation.detail)
 
 
 def for_status(status: int, detail: str | None = None) -> Problem:

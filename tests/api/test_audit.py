@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from service.audit import store as audit
-from service.tenants.domain.tokens import Caller
+from service.tenants.domain.callers import Caller
 from tests.support.api import Api
 
 

@@ -7,7 +7,8 @@ import io
 import yaml
 from aiohttp import web
 
-from service.web.bodies import json_response, requires
+from service.web.auth import requires
+from service.web.responses import json_response
 from tests.support.api import Api
 
 

@@ -9,7 +9,9 @@ from aiohttp import web
 from service.app import create_app
 from service.audit import store as audit
 from service.web.appkeys import POOL
-from service.web.bodies import caller, json_response, read_json
+from service.web.auth import caller
+from service.web.bodies import read_json
+from service.web.responses import json_response
 
 
 async def _client(config, aiohttp_client):

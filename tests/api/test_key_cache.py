@@ -6,7 +6,7 @@ import asyncio
 
 import asyncpg
 
-from service.web.appkeys import KEYS
+from service.tenants.key_cache import KEYS
 from tests.support.api import Api
 from tests.support.waiting import eventually
 

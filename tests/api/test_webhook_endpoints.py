@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from service.tenants.domain.tokens import Caller
+from service.tenants.domain.callers import Caller
 from service.webhooks import events
 from tests.support.api import Api
 

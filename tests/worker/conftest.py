@@ -10,7 +10,7 @@ import asyncpg
 import pytest
 
 from service import db
-from service.tenants.domain.tokens import Caller
+from service.tenants.domain.callers import Caller
 from service.webhooks import events
 from service.webhooks.worker import Worker
 from tests.support.api import Api

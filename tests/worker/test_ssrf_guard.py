@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
-from service.tenants.domain.tokens import Caller
+from service.tenants.domain.callers import Caller
 from service.webhooks import endpoint_store as webhook_endpoints
 from service.webhooks.domain.signing import new_secret
 from service.webhooks.guarded_session import BlockedAddress, delivery_session

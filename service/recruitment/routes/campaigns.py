@@ -18,10 +18,13 @@ from service.recruitment import campaign_store as store
 from service.recruitment import usecases as recruitment
 from service.recruitment.domain.reliability import krippendorff_interval, panellist_stats
 from service.recruitment.domain.scoring import number
-from service.web.appkeys import CATALOGUE, POOL
-from service.web.bodies import caller, decode_cursor, json_response, page_limit, paged, read_json, requires
-from service.web.params import path_id
+from service.rubrics.catalogue import CATALOGUE
+from service.web.appkeys import POOL
+from service.web.auth import caller, requires
+from service.web.bodies import read_json
+from service.web.params import decode_cursor, page_limit, paged, path_id
 from service.web.problems import Conflict, FieldError, NotAcceptable, ValidationFailed
+from service.web.responses import json_response
 from service.webhooks.events import emit
 
 routes = web.RouteTableDef()

@@ -13,9 +13,13 @@ from service.recruitment import changes as candidate_changes
 from service.recruitment import store
 from service.recruitment import usecases as recruitment
 from service.recruitment.routes.campaigns import campaign_id
-from service.web.appkeys import CANDIDATE_STATES, CANDIDATE_WRITES, CATALOGUE, CONFIG, POOL
-from service.web.bodies import caller, json_response, read_json, requires
+from service.recruitment.usecases import CANDIDATE_STATES, CANDIDATE_WRITES
+from service.rubrics.catalogue import CATALOGUE
+from service.web.appkeys import CONFIG, POOL
+from service.web.auth import caller, requires
+from service.web.bodies import read_json
 from service.web.problems import FieldError, ValidationFailed
+from service.web.responses import json_response
 
 routes = web.RouteTableDef()
 BASE = "/v1/campaigns/{campaign_id}/candidates/{candidate_ref}"

@@ -1,12 +1,24 @@
-"""Callers that are not API keys (the command line, a webhook source, the delivery worker), so the audit log
-names them."""
+"""Who acts: an API key's caller, and the callers that are not API keys (the command line, a webhook source,
+the delivery worker), so the audit log names them."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
 
-from service.tenants.domain.tokens import Caller
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who is calling: the organisation and the key (never the token)."""
+
+    org_id: uuid.UUID
+    org_code: str
+    key_id: uuid.UUID | None
+    scopes: frozenset[str]
+
+    @property
+    def actor(self) -> str:
+        return f"key:{self.key_id}" if self.key_id else "cli"
 
 
 @dataclass(frozen=True, slots=True)

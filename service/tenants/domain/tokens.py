@@ -1,11 +1,9 @@
-"""API keys: token generation and hashing, scopes, and the authenticated caller."""
+"""API keys: the scopes a key can hold, and its token (generated, hashed, shown by prefix)."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-import uuid
-from dataclasses import dataclass
 
 SCOPES = (
     "rubrics:read",
@@ -19,20 +17,6 @@ SCOPES = (
     "webhooks:manage",
 )
 TOKEN_PREFIX = "mlcf_"  # noqa: S105 - a public marker, not a secret
-
-
-@dataclass(frozen=True, slots=True)
-class Caller:
-    """Who is calling: the organisation and the key (never the token)."""
-
-    org_id: uuid.UUID
-    org_code: str
-    key_id: uuid.UUID | None
-    scopes: frozenset[str]
-
-    @property
-    def actor(self) -> str:
-        return f"key:{self.key_id}" if self.key_id else "cli"
 
 
 def new_token() -> str:

@@ -13,19 +13,12 @@ from service import db
 from service.audit import store as audit
 from service.jsontext import rfc3339
 from service.web.appkeys import CONFIG, POOL
-from service.web.bodies import (
-    caller,
-    decode_cursor,
-    json_response,
-    page_limit,
-    paged,
-    query_choice,
-    read_json,
-    requires,
-)
+from service.web.auth import caller, requires
+from service.web.bodies import read_json
 from service.web.marshal import UtcDateTime, Uuid
-from service.web.params import path_id
+from service.web.params import decode_cursor, page_limit, paged, path_id, query_choice
 from service.web.problems import Conflict, FieldError, NotFound, ValidationFailed
+from service.web.responses import json_response
 from service.webhooks import endpoint_store as webhook_endpoints
 from service.webhooks import events
 from service.webhooks import outbox_store as outbox

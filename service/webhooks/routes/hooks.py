@@ -14,10 +14,13 @@ from aiohttp import web
 from service import db
 from service.audit import store as audit
 from service.tenants.domain.callers import SystemCaller, source_caller
+from service.web import problems
 from service.web.appkeys import METRICS, POOL, SCHEMAS
-from service.web.bodies import json_response, parse_json, problem_response, public, require_json
+from service.web.auth import public
+from service.web.bodies import parse_json, require_json
 from service.web.params import path_id
 from service.web.problems import BadRequest, FieldError, NotFound, Problem, Unauthorized, ValidationFailed
+from service.web.responses import json_response, problem_response
 from service.webhooks import source_store as webhook_sources
 from service.webhooks.domain.signing import SignatureError, verify
 from service.webhooks.inbound import INBOUND_EVENTS, HookContext
@@ -94,8 +97,8 @@ async def _process(request: web.Request, conn: asyncpg.Connection, who: SystemCa
                 result = await event.handler(conn, ctx, envelope["data"])
         except asyncpg.IntegrityConstraintViolationError as exc:
             translated = db.translate(exc)
-            if isinstance(translated, Problem):
-                raise translated from exc
+            if isinstance(translated, db.ConstraintViolation):
+                raise problems.for_constraint(translated) from exc
             raise
         return json_response(result), event_type, None
     except Problem as problem:

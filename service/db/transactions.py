@@ -1,0 +1,43 @@
+"""Transactions, and the constraint violations an integrator can cause, named by constraint."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Literal
+
+import asyncpg
+
+Kind = Literal["conflict", "invalid"]
+# Constraint name -> what it means to the caller. Keep names in sync with migrations/.
+KNOWN_CONSTRAINTS: dict[str, tuple[Kind, str]] = {
+    "organisations_code_key": ("conflict", "An organisation with this code already exists"),
+    "organisations_code_format": ("invalid", "The code must be 2-12 capital letters or digits (an ODS code)"),
+    "webhook_sources_org_name_key": ("conflict", "A webhook source with this name already exists"),
+}
+
+
+class ConstraintViolation(Exception):
+    """A write broke a constraint the caller can fix (the web edge answers 409 or 422, the CLI an error)."""
+
+    def __init__(self, kind: Kind, detail: str) -> None:
+        super().__init__(detail)
+        self.kind = kind
+        self.detail = detail
+
+
+@asynccontextmanager
+async def transaction(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
+    """A connection inside one transaction; known constraint violations become ConstraintViolation."""
+    async with pool.acquire() as conn:
+        try:
+            async with conn.transaction():
+                yield conn
+        except asyncpg.IntegrityConstraintViolationError as exc:
+            raise translate(exc) from exc
+
+
+def translate(exc: asyncpg.IntegrityConstraintViolationError) -> Exception:
+    """The ConstraintViolation of a known constraint; any other violation unchanged (a bug, answered 500)."""
+    known = KNOWN_CONSTRAINTS.get(getattr(exc, "constraint_name", None) or "")
+    return ConstraintViolation(*known) if known else exc
