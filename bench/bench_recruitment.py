@@ -17,8 +17,10 @@ from bench.support import child, cpu_seconds, free_port, fresh_database, load, p
 from service import db
 from service.cli import create_key
 from service.config import ROOT
-from service.recruitment.domain.scoring import CandidateInput, PanelRubric, Scorecard, render, score_candidate
-from service.recruitment.usecases import result_text, stored_summary
+from service.recruitment.domain.model import CandidateInput, PanelRubric, Scorecard
+from service.recruitment.domain.render import render
+from service.recruitment.domain.scoring import score_candidate
+from service.recruitment.usecases import stored_summary
 from service.tenants import store as orgs
 
 ROUND_SECONDS = float(os.environ.get("BENCH_ROUND_SECONDS", 1.5))
@@ -83,7 +85,7 @@ async def populate_ranking(url: str, campaign_id: str, rubric_doc: dict[str, Any
                      for s in rubric.stations for p in (1, 2)]
             result = score_candidate(rubric, CandidateInput(row["candidate_ref"], cards))
             rendered = render(result, pin)
-            standing, digest = stored_summary(result, rendered, result_text(rendered)[0], rubric)
+            standing, digest = stored_summary(result, rendered, rubric)
             results.append((row["id"], org_id, campaign_id, result.status, result.appointable, digest, standing))
         await conn.executemany(
             "INSERT INTO candidate_results (candidate_id, org_id, campaign_id, status, appointable, digest, standing)"

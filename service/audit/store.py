@@ -19,10 +19,10 @@ COLUMNS = ", ".join(NAMES)
 
 
 def entry(caller: Caller, action: str, object_type: str, object_id: str | uuid.UUID, *,
-          rubric: dict[str, Any] | None = None, before: Any = None, after: Any = None) -> tuple[Any, ...]:
+          rubric: dict[str, Any] | None = None, before: Any = None, after: Any = None) -> dict[str, Any]:
     """The values of one audit row, in the order of COLUMNS (the request id comes from the log context)."""
-    return (caller.org_id, caller.actor, caller.key_id, action, object_type, str(object_id), rubric,
-            before, after, request_id())
+    return dict(zip(NAMES, (caller.org_id, caller.actor, caller.key_id, action, object_type, str(object_id), rubric,
+                            before, after, request_id()), strict=True))
 
 
 _RECORD = (f"INSERT INTO audit_events ({COLUMNS}) VALUES ("  # noqa: S608 - constants only
@@ -33,7 +33,7 @@ async def record(conn: asyncpg.Connection, caller: Caller, action: str, object_t
                  object_id: str | uuid.UUID, *, rubric: dict[str, Any] | None = None,
                  before: Any = None, after: Any = None) -> None:
     await conn.execute(_RECORD, *entry(caller, action, object_type, object_id, rubric=rubric, before=before,
-                                       after=after))
+                                       after=after).values())
 
 
 async def page(conn: asyncpg.Connection | asyncpg.Pool, org_id: uuid.UUID, *, after_seq: int,

@@ -1,43 +1,29 @@
 """The changes a candidate can undergo (a scorecard, a moderation, its own fields): each one's check
 against the rubric, its effect on the scoring input, its audit row, how it is stored, and the state it
-leaves. `recruitment.change_candidate` applies them."""
+leaves. `usecases.change_candidate` applies them."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, NamedTuple, Protocol
+from typing import Any, Protocol
 
 import asyncpg
 
 from service.audit import store as audit
-from service.recruitment.domain.scoring import (
-    CandidateInput,
-    Moderation,
-    PanelRubric,
-    Result,
-    Scorecard,
-    aggregate,
-    number,
-)
+from service.numbers import json_number
+from service.recruitment.domain.model import CandidateInput, Moderation, PanelRubric, Scorecard
+from service.recruitment.domain.scoring import aggregate
 from service.rubrics.catalogue import RubricVersion
 from service.tenants.domain.callers import Caller
 from service.web.problems import FieldError, ValidationFailed
 
 
-class Kept(NamedTuple):
-    """A result this process scored for a candidate's state, kept with that state: its JSON, and the JSON
-    text of each of its stations (in order)."""
-
-    result: Result
-    rendered: dict[str, Any]
-    station_texts: tuple[bytes, ...]
-
-
-class Loaded(NamedTuple):
-    """A candidate's state as read in one snapshot (store.candidates.STATE). A named tuple: one is built per
-    write, at a fraction of a frozen dataclass's cost."""
+@dataclass(frozen=True, slots=True)
+class CandidateState:
+    """A candidate as read in one snapshot (see the candidate_state query): its campaign, its own fields and
+    revision, every scorecard and moderation, and the status and digest of its stored result."""
 
     campaign: dict[str, Any]
     candidate_id: uuid.UUID
@@ -48,12 +34,9 @@ class Loaded(NamedTuple):
     moderations: dict[tuple[str, str], dict[str, Any]]  # (station, criterion) -> the stored moderation
     result_status: str | None
     digest: str | None
-    # The result of this very state as this process last scored it (None when read): a change scores and
-    # renders only the stations it touches, and takes the others from it.
-    kept: Kept | None = None
 
     @classmethod
-    def from_row(cls, row: asyncpg.Record) -> Loaded:
+    def from_row(cls, row: asyncpg.Record) -> CandidateState:
         campaign = {"id": row["campaign_id"], "reference": row["reference"], "rubric_id": row["rubric_id"],
                     "rubric_version": row["rubric_version"], "rubric_hash": row["rubric_hash"],
                     "status": row["status"]}
@@ -73,20 +56,19 @@ class Loaded(NamedTuple):
 
 class Change(Protocol):
     """One change to a candidate: its check against the rubric, its effect on the scoring input, its audit
-    row, how it is stored (a `kind` of store.candidates.Write with its `change` fields) and the state it leaves."""
+    row, how it is stored (a `kind` of store.CandidateWrite with its `change` fields) and the state it leaves."""
 
     kind: str
 
     def check(self, rubric: PanelRubric, version: RubricVersion) -> None: ...
-    def scoring_input(self, loaded: Loaded) -> CandidateInput: ...
-    def audit(self, who: Caller, loaded: Loaded, rubric: PanelRubric, version: RubricVersion) -> tuple[Any, ...]: ...
+    def scoring_input(self, state: CandidateState) -> CandidateInput: ...
+    def audit(self, who: Caller, state: CandidateState, rubric: PanelRubric,
+              version: RubricVersion) -> dict[str, Any]: ...
     def parameters(self) -> dict[str, Any]: ...
 
     # Whether the candidate's state once written is the state before with the scored input's scorecards
     # (so a process may keep it); else it must be read again.
     keeps_state: bool
-    # The stations whose scoring inputs (scorecards, moderations) the change alters.
-    stations: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -97,13 +79,9 @@ class ScorecardPut:
     kind: str = "scorecard"
     keeps_state: bool = True
 
-    @property
-    def stations(self) -> tuple[str, ...]:
-        return (self.station_id,)
-
-    def replaces(self, loaded: Loaded) -> bool:
+    def replaces(self, state: CandidateState) -> bool:
         station_id, panellist_ref = self.station_id, self.panellist_ref
-        return any(c.station_id == station_id and c.panellist_ref == panellist_ref for c in loaded.scorecards)
+        return any(c.station_id == station_id and c.panellist_ref == panellist_ref for c in state.scorecards)
 
     def check(self, rubric: PanelRubric, version: RubricVersion) -> None:
         station = rubric.station(self.station_id)
@@ -123,15 +101,15 @@ class ScorecardPut:
         if errors:
             raise ValidationFailed("The scorecard is not valid for this station", errors=errors)
 
-    def scoring_input(self, loaded: Loaded) -> CandidateInput:
+    def scoring_input(self, state: CandidateState) -> CandidateInput:
         station_id, panellist_ref = self.station_id, self.panellist_ref
-        others = [c for c in loaded.scorecards if c.station_id != station_id or c.panellist_ref != panellist_ref]
-        return loaded.scoring_input(scorecards=[*others, Scorecard(station_id, panellist_ref, self.body["marks"])])
+        others = [c for c in state.scorecards if c.station_id != station_id or c.panellist_ref != panellist_ref]
+        return state.scoring_input(scorecards=[*others, Scorecard(station_id, panellist_ref, self.body["marks"])])
 
-    def audit(self, who: Caller, loaded: Loaded, rubric: PanelRubric, version: RubricVersion) -> tuple[Any, ...]:
+    def audit(self, who: Caller, state: CandidateState, rubric: PanelRubric, version: RubricVersion) -> dict[str, Any]:
         # `before` (the whole scorecard replaced, evidence and comment included) is read by the write itself.
-        return audit.entry(who, "scorecard.replaced" if self.replaces(loaded) else "scorecard.submitted",
-                           "scorecard", f"{loaded.candidate_id}/{self.station_id}/{self.panellist_ref}",
+        return audit.entry(who, "scorecard.replaced" if self.replaces(state) else "scorecard.submitted",
+                           "scorecard", f"{state.candidate_id}/{self.station_id}/{self.panellist_ref}",
                            rubric=version.pin, after=self.body)
 
     def parameters(self) -> dict[str, Any]:
@@ -149,10 +127,6 @@ class ModerationPost:
     def key(self) -> tuple[str, str]:
         return self.body["station_id"], self.body["criterion_id"]
 
-    @property
-    def stations(self) -> tuple[str, ...]:
-        return (self.body["station_id"],)
-
     def check(self, rubric: PanelRubric, version: RubricVersion) -> None:
         station = rubric.station(self.body["station_id"])
         errors = []
@@ -165,18 +139,18 @@ class ModerationPost:
         if errors:
             raise ValidationFailed("The moderation is not valid for this rubric", errors=errors)
 
-    def scoring_input(self, loaded: Loaded) -> CandidateInput:
-        return loaded.scoring_input(moderations={**loaded.moderations, self.key: self.body})
+    def scoring_input(self, state: CandidateState) -> CandidateInput:
+        return state.scoring_input(moderations={**state.moderations, self.key: self.body})
 
-    def audit(self, who: Caller, loaded: Loaded, rubric: PanelRubric, version: RubricVersion) -> tuple[Any, ...]:
+    def audit(self, who: Caller, state: CandidateState, rubric: PanelRubric, version: RubricVersion) -> dict[str, Any]:
         station_id, criterion_id = self.key
-        previous = loaded.moderations.get(self.key)
-        marks = [c.marks[criterion_id] for c in loaded.scorecards
+        previous = state.moderations.get(self.key)
+        marks = [c.marks[criterion_id] for c in state.scorecards
                  if c.station_id == station_id and criterion_id in c.marks]
         before = Fraction(previous["mark"]) if previous else aggregate(marks, rubric.aggregation)
         return audit.entry(who, "moderation.recorded", "moderation",
-                           f"{loaded.candidate_id}/{station_id}/{criterion_id}", rubric=version.pin,
-                           before={"moderation": previous, "aggregate": number(before)},
+                           f"{state.candidate_id}/{station_id}/{criterion_id}", rubric=version.pin,
+                           before={"moderation": previous, "aggregate": json_number(before)},
                            after={"moderation": self.body})
 
     def parameters(self) -> dict[str, Any]:
@@ -184,25 +158,24 @@ class ModerationPost:
 
 
 @dataclass(frozen=True)
-class CandidateSaved:
+class CandidateFieldsSaved:
     """The candidate's own fields, already upserted in the caller's transaction: audit it and rescore."""
 
     created: bool
     body: dict[str, Any]
-    kind: str = "none"
+    kind: str = "fields"
     keeps_state: bool = False
-    stations: tuple[str, ...] = ()  # only its components change, if anything
 
     def check(self, rubric: PanelRubric, version: RubricVersion) -> None:
         return None
 
-    def scoring_input(self, loaded: Loaded) -> CandidateInput:
-        return loaded.scoring_input()
+    def scoring_input(self, state: CandidateState) -> CandidateInput:
+        return state.scoring_input()
 
-    def audit(self, who: Caller, loaded: Loaded, rubric: PanelRubric, version: RubricVersion) -> tuple[Any, ...]:
+    def audit(self, who: Caller, state: CandidateState, rubric: PanelRubric, version: RubricVersion) -> dict[str, Any]:
         return audit.entry(who, "candidate.created" if self.created else "candidate.updated", "candidate",
-                           loaded.candidate_id, rubric=version.pin,
-                           after={"candidate_ref": loaded.candidate_ref, **self.body})
+                           state.candidate_id, rubric=version.pin,
+                           after={"candidate_ref": state.candidate_ref, **self.body})
 
     def parameters(self) -> dict[str, Any]:
         return {}

@@ -91,10 +91,6 @@ class Catalogue:
         row = await store.latest(conn, rubric_id)
         return RubricVersion.from_row(row) if row else None
 
-    def known(self, rubric_id: str, version: int) -> RubricVersion | None:
-        """The version if this process has read it already (published versions never change), else None."""
-        return self._versions.get((rubric_id, version))
-
     async def version(self, conn: asyncpg.Connection | asyncpg.Pool, rubric_id: str, version: int
                       ) -> RubricVersion | None:
         cached = self._versions.get((rubric_id, version))

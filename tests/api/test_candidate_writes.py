@@ -26,16 +26,18 @@ async def snapshot(conn: asyncpg.Connection) -> tuple[Any, ...]:
                  + [await conn.fetch("SELECT * FROM candidate_results ORDER BY candidate_id")])
 
 
-def card(org_id: uuid.UUID, state: asyncpg.Record, panellist: str = "late") -> candidates.Write:
-    return candidates.Write(
+def card(org_id: uuid.UUID, state: asyncpg.Record, panellist: str = "late") -> candidates.CandidateWrite:
+    return candidates.CandidateWrite(
         "scorecard", campaign_id=state["campaign_id"], candidate_id=state["id"], revision=state["revision"],
-        audit_entry=(org_id, "test", None, "scorecard.submitted", "scorecard", "x", None, None, {"marks": {}}, None),
+        audit_entry={"org_id": org_id, "actor": "test", "key_id": None, "action": "scorecard.submitted",
+                     "object_type": "scorecard", "object_id": "x", "rubric": None, "before": None,
+                     "after": {"marks": {}}, "request_id": None},
         result=("complete", True, "0" * 64, {}), events=([], []),
         change={"station_id": "interview", "panellist_ref": panellist, "marks": {"c": 1}, "evidence": {},
                 "comment": None})
 
 
-async def write_card(conn: asyncpg.Connection, org_id: uuid.UUID, state: asyncpg.Record) -> candidates.Written:
+async def write_card(conn: asyncpg.Connection, org_id: uuid.UUID, state: asyncpg.Record) -> candidates.WriteOutcome:
     written, = await candidates.write(conn, [card(org_id, state)])
     return written
 
@@ -53,7 +55,7 @@ async def test_a_write_from_a_stale_read_writes_nothing(api: Api, conn) -> None:
     # Another writer gets in between this read and this write.
     assert (await api.put(f"{base}/scorecards/{station}/p1", {"marks": full_marks(rubric, station, 3)})).status == 201
     before = await snapshot(conn)
-    assert await write_card(conn, org_id, state) == candidates.Written(open=True, written=False)
+    assert await write_card(conn, org_id, state) == candidates.WriteOutcome(open=True, written=False)
     assert await snapshot(conn) == before
     fresh = await candidates.state(conn, org_id, uuid.UUID(campaign["id"]), "A-1")
     assert fresh["revision"] == state["revision"] + 1
@@ -69,7 +71,7 @@ async def test_in_one_batch_each_write_is_guarded_on_its_own(api: Api, conn) -> 
     fresh = await candidates.state(conn, org_id, campaign_id, "A-2")
     scorecards, audited, queued, _ = await snapshot(conn)
     assert await candidates.write(conn, [card(org_id, stale), card(org_id, fresh)]) == [
-        candidates.Written(open=True, written=False), candidates.Written(open=True, written=True)]
+        candidates.WriteOutcome(open=True, written=False), candidates.WriteOutcome(open=True, written=True)]
     assert (await snapshot(conn))[:3] == (scorecards + 1, audited + 1, queued)
     late = await conn.fetch("SELECT c.candidate_ref FROM scorecards s JOIN candidates c ON c.id = s.candidate_id"
                             " WHERE s.panellist_ref = 'late'")
@@ -81,7 +83,7 @@ async def test_a_write_into_a_campaign_finalised_since_the_read_writes_nothing(a
     state = await candidates.state(conn, org_id, uuid.UUID(campaign["id"]), "A-1")
     assert (await api.post(f"/v1/campaigns/{campaign['id']}/finalise")).status == 200
     before = await snapshot(conn)
-    assert await write_card(conn, org_id, state) == candidates.Written(open=False, written=False)
+    assert await write_card(conn, org_id, state) == candidates.WriteOutcome(open=False, written=False)
     assert await snapshot(conn) == before
 
 
@@ -206,9 +208,9 @@ async def test_batches_of_two_processes_never_wait_on_each_other(api: Api, conn,
     try:
         async with first.transaction():
             assert await candidates.write(first, [card(org_id, x), card(org_id, y)]) == [
-                candidates.Written(open=True, written=True)] * 2
+                candidates.WriteOutcome(open=True, written=True)] * 2
             busy = await asyncio.wait_for(candidates.write(second, [card(org_id, y, "p9"), card(org_id, x, "p9")]), 2)
-        assert busy == [candidates.Written(open=True, written=False, busy=True)] * 2
+        assert busy == [candidates.WriteOutcome(open=True, written=False, busy=True)] * 2
     finally:
         await first.close()
         await second.close()

@@ -7,16 +7,10 @@ from typing import Any
 
 import pytest
 
-from service.recruitment.domain.scoring import (
-    CandidateInput,
-    Moderation,
-    PanelRubric,
-    Scorecard,
-    aggregate,
-    render,
-    round4,
-    score_candidate,
-)
+from service.numbers import round4
+from service.recruitment.domain.model import CandidateInput, Moderation, PanelRubric, Scorecard
+from service.recruitment.domain.render import render
+from service.recruitment.domain.scoring import aggregate, score_candidate
 
 
 def rubric(**overrides: Any) -> PanelRubric:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from datetime import datetime
 from typing import Any
@@ -14,10 +12,10 @@ from aiohttp import web
 from service import db
 from service.audit import store as audit
 from service.jsontext import rfc3339
-from service.recruitment import campaign_store as store
-from service.recruitment import usecases as recruitment
+from service.numbers import json_number
+from service.recruitment import store, usecases
 from service.recruitment.domain.reliability import krippendorff_interval, panellist_stats
-from service.recruitment.domain.scoring import number
+from service.recruitment.domain.render import ranking_csv
 from service.rubrics.catalogue import CATALOGUE
 from service.web.appkeys import POOL
 from service.web.auth import caller, requires
@@ -42,7 +40,7 @@ def campaign_json(row: asyncpg.Record) -> dict[str, Any]:
 
 
 async def existing_campaign(request: web.Request) -> asyncpg.Record:
-    return await recruitment.campaign_or_404(request.app[POOL], caller(request), campaign_id(request))
+    return await usecases.campaign_or_404(request.app[POOL], caller(request), campaign_id(request))
 
 
 @routes.post("/v1/campaigns")
@@ -112,39 +110,15 @@ def negotiate(request: web.Request) -> str:
     raise NotAcceptable("The ranking is available as application/json or text/csv")
 
 
-def ranking_csv(items: list[dict[str, Any]], stations: list[str]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["rank", "candidate_ref", "composite", "percent", "raw_total", *[f"station:{s}" for s in stations],
-                     "status", "appointable", "reasons"])
-    for item in items:
-        writer.writerow([
-            "" if item["rank"] is None else item["rank"], _csv_safe(item["candidate_ref"]),
-            _blank(item["composite"]), _blank(item["percent"]), item["raw_total"],
-            *[_blank(item["station_scores"].get(s)) for s in stations], item["status"],
-            "" if item["appointable"] is None else str(item["appointable"]).lower(),
-            "; ".join(f"{r['code']}: {r['detail']}" for r in item["reasons"])])
-    return out.getvalue()
-
-
-def _blank(value: Any) -> Any:
-    return "" if value is None else value
-
-
-def _csv_safe(text: str) -> str:
-    """Neutralise spreadsheet formula injection in references that came from outside."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 @routes.get("/v1/campaigns/{campaign_id}/ranking")
 @requires("recruitment:read")
 async def get_ranking(request: web.Request) -> web.Response:
     kind = negotiate(request)
     campaign = await existing_campaign(request)
     pool = request.app[POOL]
-    items = recruitment.ranking_items(await store.campaign_standings(pool, campaign["id"]))
+    items = usecases.ranking_items(await store.campaign_standings(pool, campaign["id"]))
     if kind == "csv":
-        _, rubric = await recruitment.pinned(request.app[CATALOGUE], pool, campaign)
+        _, rubric = await usecases.pinned_rubric(request.app[CATALOGUE], pool, campaign)
         return web.Response(text=ranking_csv(items, [s.id for s in rubric.stations]), content_type="text/csv",
                             headers={"Content-Disposition": f'attachment; filename="ranking-{campaign["id"]}.csv"'})
     return json_response({"campaign_id": str(campaign["id"]), "status": campaign["status"], "items": items})
@@ -155,11 +129,11 @@ async def get_ranking(request: web.Request) -> web.Response:
 async def finalise(request: web.Request) -> web.Response:
     who = caller(request)
     async with db.transaction(request.app[POOL]) as conn:
-        campaign = await recruitment.campaign_or_404(conn, who, campaign_id(request), lock="update")
+        campaign = await usecases.campaign_or_404(conn, who, campaign_id(request), lock="update")
         if campaign["status"] == "finalised":
             raise Conflict("The campaign is already finalised")
         row = await store.finalise(conn, campaign["id"])
-        items = recruitment.ranking_items(await store.campaign_standings(conn, campaign["id"]))
+        items = usecases.ranking_items(await store.campaign_standings(conn, campaign["id"]))
         body = campaign_json(row)
         await emit(conn, who.org_id, "campaign.finalised", {**body, "ranking": items})
         await audit.record(conn, who, "campaign.finalised", "campaign", row["id"],
@@ -177,7 +151,7 @@ async def reliability(request: web.Request) -> web.Response:
             units.setdefault((row["candidate_ref"], row["station_id"], criterion), {})[row["panellist_ref"]] = mark
     alpha = krippendorff_interval(units)
     return json_response({
-        "alpha": number(alpha.alpha), "units": alpha.units, "pairable_values": alpha.pairable_values,
-        "panellists": [{"panellist_ref": p.panellist_ref, "marks": p.marks, "severity": number(p.severity),
+        "alpha": json_number(alpha.alpha), "units": alpha.units, "pairable_values": alpha.pairable_values,
+        "panellists": [{"panellist_ref": p.panellist_ref, "marks": p.marks, "severity": json_number(p.severity),
                         "non_discriminating": p.non_discriminating} for p in panellist_stats(units)],
     })
