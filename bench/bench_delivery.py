@@ -1,6 +1,6 @@
 """Outbound webhooks: delivery throughput to a local receiver, and commit-to-first-attempt latency.
 
-Targets (product.md section 11): at least 500 messages/s, and a p50 of at most 50 ms from the commit
+Targets: at least 500 messages/s, and a p50 of at most 50 ms from the commit
 that emits a message to its first attempt arriving at the receiver. Everything stays on 127.0.0.1.
 """
 

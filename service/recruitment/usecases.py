@@ -20,8 +20,9 @@ from service.jsontext import dumps_bytes
 from service.recruitment import store
 from service.recruitment.changes import CandidateState, Change
 from service.recruitment.domain import ranking
-from service.recruitment.domain.model import PanelRubric, Result
+from service.recruitment.domain.model import PanelRubric
 from service.recruitment.domain.render import render
+from service.recruitment.domain.results import Result
 from service.recruitment.domain.scoring import score_candidate
 from service.recruitment.state_cache import StateCache
 from service.rubrics.catalogue import Catalogue, RubricVersion

@@ -1,5 +1,5 @@
 """A 30-candidate st3-interview campaign with seeded random marks, checked against an independent
-computation written here from product.md 5.2 (it shares no code with the service)."""
+computation written here from the scoring rules (it shares no code with the service)."""
 
 from __future__ import annotations
 

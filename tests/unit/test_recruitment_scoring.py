@@ -1,4 +1,4 @@
-"""Recruitment scoring rules (product.md 5.2) on hand-computed examples."""
+"""Recruitment scoring rules on hand-computed examples."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The recruitment scoring (service/recruitment/domain/scoring.py) against a plain reference.
 
-The reference below is the straightforward implementation of product.md 5.2, without the module's
+The reference below is the straightforward implementation of the scoring rules, without the module's
 shortcuts: every sum a Fraction sum, medians from statistics.median, rounding by Decimal quantisation. The
 module must give equal results, of the same types, and byte-identical JSON, for random candidates on the real
 recruitment rubrics (rubrics/*.yaml), with both aggregations, missing scorecards and marks, moderations,
@@ -26,24 +26,15 @@ import yaml
 from service import numbers
 from service.numbers import exact
 from service.recruitment.domain import scoring
-from service.recruitment.domain.model import (
-    CandidateInput,
-    CriterionResult,
-    Moderation,
-    PanelRubric,
-    Reason,
-    Result,
-    Rule,
-    Scorecard,
-    StationResult,
-)
+from service.recruitment.domain.model import CandidateInput, Moderation, PanelRubric, Rule, Scorecard
 from service.recruitment.domain.render import render
+from service.recruitment.domain.results import CriterionResult, Reason, Result, StationResult
 from service.rubrics.domain.model import with_defaults
 
 RUBRICS = Path(__file__).resolve().parents[2] / "rubrics"
 
 
-# --- the reference: the rules of product.md 5.2, computed the plain way --------------------------------------
+# --- the reference: the scoring rules, computed the plain way --------------------------------------------------
 
 def ref_aggregate(marks: Sequence[int], how: str) -> Fraction | None:
     if not marks:

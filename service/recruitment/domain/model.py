@@ -1,5 +1,5 @@
-"""Recruitment scoring's values: the rubric as scoring reads it (with its per-station plans), a
-candidate's inputs, and the result."""
+"""Recruitment scoring's inputs: the rubric as scoring reads it (with its per-station plans) and a
+candidate's scorecards, moderations and components (the outputs are in results.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from functools import cached_property
 from typing import Any
 
 from service.numbers import Number, exact, exact_sum, number_text
+from service.recruitment.domain.results import Reason
 
 # --- the rubric, as the scoring needs it ---------------------------------------------------------
 
@@ -29,12 +30,6 @@ class Rule:
     kind: str
     value: Fraction
     count: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Reason:
-    code: str
-    detail: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,47 +146,3 @@ class CandidateInput:
     scorecards: Sequence[Scorecard] = ()
     moderations: Sequence[Moderation] = ()
     components: Mapping[str, Number] = field(default_factory=dict)
-
-
-# --- outputs -------------------------------------------------------------------------------------
-
-@dataclass(frozen=True, slots=True)
-class CriterionResult:
-    criterion_id: str
-    weight: Fraction
-    marks: dict[str, int]
-    aggregate: Fraction | None
-    flagged: bool
-    moderation: Moderation | None = None
-
-    @property
-    def moderated(self) -> bool:
-        return self.moderation is not None
-
-
-@dataclass(frozen=True, slots=True)
-class StationResult:
-    station_id: str
-    score: Fraction | None
-    max: Fraction
-    scorecards: int
-    required: int
-    criteria: tuple[CriterionResult, ...]
-
-
-@dataclass(frozen=True)
-class Result:
-    candidate_ref: str
-    status: str  # incomplete | needs_moderation | complete
-    score: Fraction | None
-    max_score: Fraction
-    percent: Fraction | None
-    raw_total: int
-    raw_max: int
-    composite: Fraction | None
-    appointable: bool | None
-    reasons: tuple[Reason, ...]
-    stations: tuple[StationResult, ...]
-
-    def station_score(self, station_id: str) -> Fraction | None:
-        return next((s.score for s in self.stations if s.station_id == station_id), None)

@@ -1,4 +1,4 @@
-"""Ranking (product.md 5.2): appointable, complete candidates by composite, tie-break stations, shared ranks."""
+"""Ranking: appointable, complete candidates by composite, tie-break stations, shared ranks."""
 
 from __future__ import annotations
 

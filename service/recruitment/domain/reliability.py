@@ -1,4 +1,4 @@
-"""Inter-rater statistics (product.md 5.3): Krippendorff's alpha (interval) and panellist severity."""
+"""Inter-rater statistics: Krippendorff's alpha (interval) and panellist severity."""
 
 from __future__ import annotations
 

@@ -8,7 +8,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from service.numbers import json_number, round4
-from service.recruitment.domain.model import Moderation, Result, StationResult
+from service.recruitment.domain.model import Moderation
+from service.recruitment.domain.results import Result, StationResult
 
 
 def render(result: Result, rubric_pin: Mapping[str, Any]) -> dict[str, Any]:
