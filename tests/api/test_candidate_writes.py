@@ -29,7 +29,9 @@ async def snapshot(conn: asyncpg.Connection) -> tuple[Any, ...]:
 def card(org_id: uuid.UUID, state: asyncpg.Record, panellist: str = "late") -> candidates.Write:
     return candidates.Write(
         "scorecard", campaign_id=state["campaign_id"], candidate_id=state["id"], revision=state["revision"],
-        audit_entry=(org_id, "test", None, "scorecard.submitted", "scorecard", "x", None, None, {"marks": {}}, None),
+        audit_entry={"org_id": org_id, "actor": "test", "key_id": None, "action": "scorecard.submitted",
+                     "object_type": "scorecard", "object_id": "x", "rubric": None, "before": None,
+                     "after": {"marks": {}}, "request_id": None},
         result=("complete", True, "0" * 64, {}), events=([], []),
         change={"station_id": "interview", "panellist_ref": panellist, "marks": {"c": 1}, "evidence": {},
                 "comment": None})
