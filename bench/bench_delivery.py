@@ -19,8 +19,7 @@ from bench.support import child, free_port, fresh_database
 from service import db
 from service.log import configure_logging
 from service.tenants import store as orgs
-from service.webhooks import endpoint_store as webhook_endpoints
-from service.webhooks import events
+from service.webhooks import events, store
 from service.webhooks.domain.signing import new_secret
 from service.webhooks.worker import Worker
 
@@ -59,8 +58,8 @@ async def run() -> dict[str, Any]:
         try:
             async with pool.acquire() as conn:
                 org = await orgs.create_org(conn, "BENCH", "Benchmark Trust")
-                await webhook_endpoints.create(conn, org["id"], url=base + "/hook", events=["campaign.finalised"],
-                                               description="bench", secret=new_secret())
+                await store.create_endpoint(conn, org["id"], url=base + "/hook", events=["campaign.finalised"],
+                                            description="bench", secret=new_secret())
                 async with conn.transaction():
                     for n in range(MESSAGES):
                         await events.emit(conn, org["id"], "campaign.finalised", {"campaign_id": f"c-{n}"})

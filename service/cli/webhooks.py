@@ -17,7 +17,7 @@ from service.config import Config
 from service.tenants import store as orgs
 from service.tenants.domain.callers import cli_caller
 from service.web.metrics import Metrics
-from service.webhooks import source_store as webhook_sources
+from service.webhooks import store
 from service.webhooks.domain.signing import new_secret
 from service.webhooks.worker import DEFAULT_CONCURRENCY, DEFAULT_LEASE, Worker, refresh_metrics
 
@@ -89,12 +89,12 @@ async def _sources(config: Config, args: argparse.Namespace) -> int:
         if org is None:
             raise CommandError(f"no organisation {args.org.upper()}; create it with `orgs create`")
         if args.action == "list":
-            for row in await webhook_sources.page(conn, org["id"], after_seq=0, limit=10_000):
+            for row in await store.sources_page(conn, org["id"], after_seq=0, limit=10_000):
                 print(f"{row['id']}\t{row['name']}\t{row['created_at']:%Y-%m-%d}")
             return None
         secret = new_secret()
-        row = await webhook_sources.create(conn, org["id"], name=args.name, description=args.description,
-                                           secret=secret)
+        row = await store.create_source(conn, org["id"], name=args.name, description=args.description,
+                                        secret=secret)
         await audit.record(conn, cli_caller(org["id"], org["code"]), "webhook_source.created", "webhook_source",
                            row["id"], after={"name": args.name, "description": args.description})
         return row["id"], secret

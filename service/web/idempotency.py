@@ -9,12 +9,14 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from service import db
+from service.db import queries
 from service.web.appkeys import POOL
 from service.web.auth import CALLER
 from service.web.problems import Conflict, FieldError, Problem, ValidationFailed
 from service.web.responses import problem_response
 
 log = structlog.get_logger("service.idempotency")
+QUERIES = queries.load(__file__, "idempotency.sql")
 HEADER = "Idempotency-Key"
 EXPIRY = "24 hours"
 ABANDONED = "5 minutes"  # a claim never completed (process died) may be taken over after this
@@ -35,17 +37,10 @@ async def idempotent(request: web.Request, handler: Handler) -> web.StreamRespon
     digest = hashlib.sha256(request.method.encode() + b" " + request.path.encode() + b"\n" + body).hexdigest()
     pool = request.app[POOL]
     async with db.transaction(pool) as conn:
-        await conn.execute(
-            "DELETE FROM idempotency_keys WHERE org_id = $1 AND key = $2 AND (created_at < now() - $3::text::interval"
-            " OR (status IS NULL AND created_at < now() - $4::text::interval))", who.org_id, key, EXPIRY, ABANDONED)
-        claimed = await conn.fetchval(
-            "INSERT INTO idempotency_keys (org_id, key, method, path, request_hash) VALUES ($1, $2, $3, $4, $5)"
-            " ON CONFLICT (org_id, key) DO NOTHING RETURNING true",
-            who.org_id, key, request.method, request.path, digest)
+        await conn.execute(QUERIES["expire"], who.org_id, key, EXPIRY, ABANDONED)
+        claimed = await conn.fetchval(QUERIES["claim"], who.org_id, key, request.method, request.path, digest)
         if not claimed:
-            stored = await conn.fetchrow(
-                "SELECT request_hash, status, headers, body FROM idempotency_keys WHERE org_id = $1 AND key = $2",
-                who.org_id, key)
+            stored = await conn.fetchrow(QUERIES["stored"], who.org_id, key)
     if not claimed:
         if stored["request_hash"] != digest:
             raise ValidationFailed(
@@ -60,7 +55,7 @@ async def idempotent(request: web.Request, handler: Handler) -> web.StreamRespon
         response.headers["Idempotent-Replayed"] = "true"
         return response
     async def release() -> None:  # the request may be tried again with this key
-        await pool.execute("DELETE FROM idempotency_keys WHERE org_id = $1 AND key = $2", who.org_id, key)
+        await pool.execute(QUERIES["release"], who.org_id, key)
 
     try:
         response = await handler(request)
@@ -71,8 +66,7 @@ async def idempotent(request: web.Request, handler: Handler) -> web.StreamRespon
         raise
     if isinstance(response, web.Response) and response.status < 500:
         await pool.execute(
-            "UPDATE idempotency_keys SET status = $3, headers = $4, body = $5 WHERE org_id = $1 AND key = $2",
-            who.org_id, key, response.status,
+            QUERIES["store"], who.org_id, key, response.status,
             {"content_type": response.content_type, "location": response.headers.get("Location")}, response.body)
     else:
         await release()

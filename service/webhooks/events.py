@@ -10,7 +10,7 @@ from typing import Any
 import asyncpg
 
 from service.jsontext import dumps_bytes, rfc3339, rfc3339_now
-from service.webhooks import outbox_store as outbox
+from service.webhooks import store
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,11 +68,11 @@ async def emit(conn: asyncpg.Connection, org_id: uuid.UUID, event_type: str, dat
     Call it inside the transaction that makes the change: the messages commit (and wake the worker)
     with the change or not at all. Returns the delivery ids (also the `webhook-id` each receiver sees).
     """
-    return await outbox.insert_for_subscribers(conn, org_id, *envelopes([(event_type, data)], now))
+    return await store.insert_for_subscribers(conn, org_id, *envelopes([(event_type, data)], now))
 
 
 async def emit_to_endpoint(conn: asyncpg.Connection, org_id: uuid.UUID, endpoint_id: uuid.UUID, event_type: str,
                            data: dict[str, Any], *, now: datetime | None = None) -> asyncpg.Record:
     """Queue one message for one endpoint whatever it subscribes to (ping); returns the delivery row."""
     [known], [body] = envelopes([(event_type, data)], now)
-    return await outbox.insert_for_endpoint(conn, org_id, endpoint_id, known, body)
+    return await store.insert_for_endpoint(conn, org_id, endpoint_id, known, body)

@@ -28,8 +28,7 @@ from service.config import DEFAULT_RETRY_SCHEDULE, Config
 from service.db.listen import listen_forever
 from service.tenants.domain.callers import worker_caller
 from service.web.metrics import Metrics
-from service.webhooks import endpoint_store as webhook_endpoints
-from service.webhooks import outbox_store as outbox
+from service.webhooks import store
 from service.webhooks.domain import delivery, signing, ssrf
 from service.webhooks.domain.delivery import Outcome
 from service.webhooks.guarded_session import blocked_reason, delivery_session
@@ -195,7 +194,7 @@ class Worker:
             claims = list(self._held.items())
             self._held.clear()
             try:
-                released = await asyncio.shield(outbox.release(self.pool, claims))
+                released = await asyncio.shield(store.release(self.pool, claims))
             except Exception as exc:  # their leases run out instead
                 log.warning("outbox_release_failed", count=len(claims), error=type(exc).__name__)
             else:
@@ -204,14 +203,14 @@ class Worker:
     async def _listen(self) -> None:
         """Wake on every commit that queued a message; polling covers the gaps while the listener is down."""
         assert self.dsn is not None
-        await listen_forever(self.dsn, outbox.CHANNEL, self._wake.set, on_up=self._wake.set, on_down=lambda: None,
+        await listen_forever(self.dsn, store.CHANNEL, self._wake.set, on_up=self._wake.set, on_down=lambda: None,
                              name="mlcf-worker")
 
     # -- one message ----------------------------------------------------------------------------
 
     async def _claim(self, limit: int) -> list[Job]:
         async with self.pool.acquire() as conn:
-            rows = await outbox.claim(conn, limit=limit, lease=self.lease, worker=self.name)
+            rows = await store.claim(conn, limit=limit, lease=self.lease, worker=self.name)
         jobs = [Job(**dict(row)) for row in rows]
         for job in jobs:
             self._held[job.id] = job.claim_token
@@ -258,7 +257,7 @@ class Worker:
         for pause in (0.2, 1.0, 3.0, None):
             try:
                 async with self.pool.acquire() as conn, self._maybe_transaction(conn, decision):
-                    settled = await outbox.record_attempt(
+                    settled = await store.record_attempt(
                         conn, message_id=job.id, org_id=job.org_id, token=job.claim_token, worker=self.name,
                         outcome=attempt.outcome.value, status_code=attempt.status, latency_ms=attempt.latency_ms,
                         error=attempt.error, excerpt=attempt.excerpt, attempted_at=attempt.started,
@@ -287,13 +286,13 @@ class Worker:
 
     async def _disable(self, conn: asyncpg.Connection, job: Job) -> None:
         reason = "the endpoint answered 410 Gone"
-        if await webhook_endpoints.disable(conn, job.org_id, job.endpoint_id, reason):
+        if await store.disable(conn, job.org_id, job.endpoint_id, reason):
             await audit.record(conn, worker_caller(job.org_id), "webhook_endpoint.disabled", "webhook_endpoint",
                                job.endpoint_id, after={"reason": reason, "delivery_id": str(job.id)})
 
 
 async def refresh_metrics(pool: asyncpg.Pool, metrics: Metrics) -> None:
     """Outbox depth and the age of its oldest pending message, from the database (any process can scrape)."""
-    row = await outbox.stats(pool)
+    row = await store.stats(pool)
     metrics.outbox_pending.set(row["pending"])
     metrics.outbox_oldest_age.set(row["oldest_age"])

@@ -13,7 +13,7 @@ import aiohttp
 import pytest
 
 from service.tenants.domain.callers import Caller
-from service.webhooks import endpoint_store as webhook_endpoints
+from service.webhooks import store
 from service.webhooks.domain.signing import new_secret
 from service.webhooks.guarded_session import BlockedAddress, delivery_session
 from tests.support.receiver import Listener
@@ -33,8 +33,8 @@ async def listeners() -> AsyncIterator[dict[str, Listener]]:
 
 
 async def endpoint_at(conn, org: Caller, url: str) -> None:
-    await webhook_endpoints.create(conn, org.org_id, url=url, events=["campaign.finalised"], description="",
-                                   secret=new_secret())
+    await store.create_endpoint(conn, org.org_id, url=url, events=["campaign.finalised"], description="",
+                                secret=new_secret())
 
 
 @pytest.mark.parametrize(("template", "reason"), [

@@ -19,9 +19,7 @@ from service.web.marshal import UtcDateTime, Uuid
 from service.web.params import decode_cursor, page_limit, paged, path_id, query_choice
 from service.web.problems import Conflict, FieldError, NotFound, ValidationFailed
 from service.web.responses import json_response
-from service.webhooks import endpoint_store as webhook_endpoints
-from service.webhooks import events
-from service.webhooks import outbox_store as outbox
+from service.webhooks import events, store
 from service.webhooks.domain import ssrf
 from service.webhooks.domain.delivery import State
 from service.webhooks.domain.signing import new_secret
@@ -86,8 +84,8 @@ async def create_endpoint(request: web.Request) -> web.Response:
     who = caller(request)
     secret = new_secret()
     async with db.transaction(request.app[POOL]) as conn:
-        row = await webhook_endpoints.create(conn, who.org_id, url=body["url"], events=body["events"],
-                                             description=body.get("description", ""), secret=secret)
+        row = await store.create_endpoint(conn, who.org_id, url=body["url"], events=body["events"],
+                                          description=body.get("description", ""), secret=secret)
         # The query string can carry the receiver's own credentials: keep it out of the audit log.
         await audit.record(conn, who, "webhook_endpoint.created", "webhook_endpoint", row["id"],
                            after={"url": str(URL(body["url"]).with_query(None)), "events": body["events"]})
@@ -100,8 +98,8 @@ async def create_endpoint(request: web.Request) -> web.Response:
 async def list_endpoints(request: web.Request) -> web.Response:
     limit = page_limit(request)
     position = decode_cursor(request)
-    rows = await webhook_endpoints.page(request.app[POOL], caller(request).org_id,
-                                        after_seq=position or 0, limit=limit + 1)
+    rows = await store.endpoints_page(request.app[POOL], caller(request).org_id,
+                                      after_seq=position or 0, limit=limit + 1)
     return json_response(paged(rows, limit, _endpoints.dump, lambda r: r["seq"]))
 
 
@@ -117,7 +115,7 @@ async def delete_endpoint(request: web.Request) -> web.Response:
     endpoint_id = path_id(request, "endpoint_id", "webhook endpoint")
     who = caller(request)
     async with db.transaction(request.app[POOL]) as conn:
-        if not await webhook_endpoints.delete(conn, who.org_id, endpoint_id):
+        if not await store.delete_endpoint(conn, who.org_id, endpoint_id):
             raise NotFound("No webhook endpoint with this id")
         await audit.record(conn, who, "webhook_endpoint.deleted", "webhook_endpoint", endpoint_id)
     return web.Response(status=204)
@@ -132,10 +130,10 @@ async def list_deliveries(request: web.Request) -> web.Response:
     status = query_choice(request, "status", STATES)
     pool = request.app[POOL]
     org_id = caller(request).org_id
-    rows = await outbox.deliveries_page(pool, org_id, endpoint["id"], limit=limit + 1, status=status,
-                                        before_seq=position)
+    rows = await store.deliveries_page(pool, org_id, endpoint["id"], limit=limit + 1, status=status,
+                                       before_seq=position)
     tried: dict[Any, list[Any]] = defaultdict(list)
-    for attempt in await outbox.attempts_of(pool, org_id, [r["id"] for r in rows[:limit]]):
+    for attempt in await store.attempts_of(pool, org_id, [r["id"] for r in rows[:limit]]):
         tried[attempt["message_id"]].append(attempt)
     return json_response(paged(rows, limit, lambda r: _deliveries.dump({**dict(r), "attempts": tried[r["id"]]}),
                                lambda r: r["seq"]))
@@ -164,23 +162,23 @@ async def redeliver(request: web.Request) -> web.Response:
     delivery_id = path_id(request, "delivery_id", "webhook delivery")
     who = caller(request)
     async with db.transaction(request.app[POOL]) as conn:
-        found = await outbox.lock_delivery(conn, who.org_id, delivery_id)
+        found = await store.lock_delivery(conn, who.org_id, delivery_id)
         if found is None:
             raise NotFound("No webhook delivery with this id")
         if found["endpoint_deleted"] or found["endpoint_disabled"]:
             raise Conflict("The delivery's endpoint is disabled or deleted; nothing can be sent to it")
         if found["status"] == State.PENDING:
             raise Conflict("The delivery is still pending; it will be attempted on its schedule")
-        row = await outbox.redeliver(conn, who.org_id, delivery_id)
+        row = await store.redeliver(conn, who.org_id, delivery_id)
         await audit.record(conn, who, "webhook_delivery.redelivered", "webhook_delivery", delivery_id,
                            before={"status": found["status"]})
-    attempts = await outbox.attempts_of(request.app[POOL], who.org_id, [delivery_id])
+    attempts = await store.attempts_of(request.app[POOL], who.org_id, [delivery_id])
     return json_response(_deliveries.dump({**dict(row), "attempts": attempts}), status=202)
 
 
 async def _endpoint(request: web.Request) -> Any:
     endpoint_id = path_id(request, "endpoint_id", "webhook endpoint")
-    row = await webhook_endpoints.get(request.app[POOL], caller(request).org_id, endpoint_id)
+    row = await store.get_endpoint(request.app[POOL], caller(request).org_id, endpoint_id)
     if row is None:
         raise NotFound("No webhook endpoint with this id")
     return row

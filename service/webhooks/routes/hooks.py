@@ -21,7 +21,7 @@ from service.web.bodies import parse_json, require_json
 from service.web.params import path_id
 from service.web.problems import BadRequest, FieldError, NotFound, Problem, Unauthorized, ValidationFailed
 from service.web.responses import json_response, problem_response
-from service.webhooks import source_store as webhook_sources
+from service.webhooks import store
 from service.webhooks.domain.signing import SignatureError, verify
 from service.webhooks.inbound import INBOUND_EVENTS, HookContext
 
@@ -36,7 +36,7 @@ ENVELOPE = "webhook-envelope"
 async def receive(request: web.Request) -> web.Response:
     source_id = path_id(request, "source_id", "webhook source")
     pool = request.app[POOL]
-    source = await webhook_sources.for_hook(pool, source_id)
+    source = await store.for_hook(pool, source_id)
     if source is None:
         raise NotFound("No webhook source with this id")
     body = await request.read()
@@ -54,15 +54,15 @@ async def receive(request: web.Request) -> web.Response:
     async with db.transaction(pool) as conn:
         # The unique (source, webhook-id) row is taken first: a concurrent duplicate waits here until
         # this transaction ends, then finds the row and replays the answer below.
-        receipt_id = await webhook_sources.claim_receipt(conn, who.org_id, source_id, webhook_id, digest)
+        receipt_id = await store.claim_receipt(conn, who.org_id, source_id, webhook_id, digest)
         if receipt_id is None:
-            stored = await webhook_sources.stored_answer(conn, who.org_id, source_id, webhook_id)
+            stored = await store.stored_answer(conn, who.org_id, source_id, webhook_id)
             if stored["body_sha256"] != digest:  # a sender bug worth seeing; the first message stands
                 log.warning("webhook_id_reused_with_other_body", source_id=str(source_id))
             return _replay(stored)
         response, event_type, reason = await _process(request, conn, who, source_id, webhook_id, body)
         outcome = "accepted" if response.status < 400 else "rejected"
-        await webhook_sources.finish_receipt(
+        await store.finish_receipt(
             conn, receipt_id, event_type=event_type, outcome=outcome, status_code=response.status, reason=reason,
             response_type=response.content_type, response_body=bytes(response.body))  # type: ignore[arg-type]
         await audit.record(conn, who, f"webhook.{outcome}", "webhook_receipt", receipt_id,

@@ -16,7 +16,7 @@ from service.web.marshal import UtcDateTime, Uuid
 from service.web.params import decode_cursor, page_limit, paged, path_id, query_choice
 from service.web.problems import NotFound
 from service.web.responses import json_response
-from service.webhooks import source_store as webhook_sources
+from service.webhooks import store
 from service.webhooks.domain.signing import new_secret
 
 routes = web.RouteTableDef()
@@ -56,8 +56,8 @@ async def create_source(request: web.Request) -> web.Response:
     who = caller(request)
     secret = new_secret()
     async with db.transaction(request.app[POOL]) as conn:
-        row = await webhook_sources.create(conn, who.org_id, name=body["name"],
-                                           description=body.get("description", ""), secret=secret)
+        row = await store.create_source(conn, who.org_id, name=body["name"],
+                                        description=body.get("description", ""), secret=secret)
         await audit.record(conn, who, "webhook_source.created", "webhook_source", row["id"],
                            after={"name": row["name"], "description": row["description"]})
     return json_response({**dump_source(request, row), "secret": secret}, status=201,
@@ -69,8 +69,8 @@ async def create_source(request: web.Request) -> web.Response:
 async def list_sources(request: web.Request) -> web.Response:
     limit = page_limit(request)
     position = decode_cursor(request)
-    rows = await webhook_sources.page(request.app[POOL], caller(request).org_id,
-                                      after_seq=position or 0, limit=limit + 1)
+    rows = await store.sources_page(request.app[POOL], caller(request).org_id,
+                                    after_seq=position or 0, limit=limit + 1)
     return json_response(paged(rows, limit, lambda r: dump_source(request, r), lambda r: r["seq"]))
 
 
@@ -86,7 +86,7 @@ async def delete_source(request: web.Request) -> web.Response:
     source_id = path_id(request, "source_id", "webhook source")
     who = caller(request)
     async with db.transaction(request.app[POOL]) as conn:
-        if not await webhook_sources.delete(conn, who.org_id, source_id):
+        if not await store.delete_source(conn, who.org_id, source_id):
             raise NotFound("No webhook source with this id")
         await audit.record(conn, who, "webhook_source.deleted", "webhook_source", source_id)
     return web.Response(status=204)
@@ -99,7 +99,7 @@ async def list_receipts(request: web.Request) -> web.Response:
     limit = page_limit(request)
     position = decode_cursor(request)
     outcome = query_choice(request, "outcome", OUTCOMES)
-    rows = await webhook_sources.receipts_page(
+    rows = await store.receipts_page(
         request.app[POOL], caller(request).org_id, source["id"],
         before_seq=position, limit=limit + 1, outcome=outcome)
     return json_response(paged(rows, limit, _receipts.dump, lambda r: r["seq"]))
@@ -107,7 +107,7 @@ async def list_receipts(request: web.Request) -> web.Response:
 
 async def _source(request: web.Request) -> Any:
     source_id = path_id(request, "source_id", "webhook source")
-    row = await webhook_sources.get(request.app[POOL], caller(request).org_id, source_id)
+    row = await store.get_source(request.app[POOL], caller(request).org_id, source_id)
     if row is None:
         raise NotFound("No webhook source with this id")
     return row

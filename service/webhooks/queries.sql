@@ -1,0 +1,165 @@
+-- The webhook tables: outbound endpoints, the outbox of messages to them and their attempts, inbound
+-- sources and their receipts. Every statement that queues messages (a CTE `queued`) also wakes the
+-- workers, with `notified`: a pg_notify on the channel 'webhook_outbox' (store.CHANNEL) if `queued` wrote
+-- any row, delivered at commit and only if the transaction commits (a rolled-back emit wakes nobody).
+-- `notified` is a plain SELECT, so it runs only because the statement reads it (as `woken`).
+
+
+-- name: create_endpoint
+INSERT INTO webhook_endpoints (org_id, url, events, description, secret) VALUES ($1, $2, $3, $4, $5)
+RETURNING id, seq, url, events, description, created_at, disabled_at, disabled_reason;
+
+-- name: get_endpoint
+SELECT id, seq, url, events, description, created_at, disabled_at, disabled_reason
+  FROM webhook_endpoints WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL;
+
+-- name: endpoints_page
+SELECT id, seq, url, events, description, created_at, disabled_at, disabled_reason
+  FROM webhook_endpoints WHERE org_id = $1 AND deleted_at IS NULL AND seq > $2
+ ORDER BY seq LIMIT $3;
+
+-- name: delete_endpoint
+UPDATE webhook_endpoints SET deleted_at = now() WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL
+RETURNING id;
+
+-- name: disable_endpoint
+UPDATE webhook_endpoints SET disabled_at = now(), disabled_reason = $3
+ WHERE org_id = $1 AND id = $2 AND disabled_at IS NULL RETURNING id;
+
+-- name: cancel_pending
+UPDATE webhook_messages SET status = 'cancelled', claimed_until = NULL, claim_token = NULL
+ WHERE org_id = $1 AND endpoint_id = $2 AND status = 'pending';
+
+
+-- name: insert_for_subscribers
+-- $1 the organisation, $2/$3 its events' types and bodies (parallel arrays): one message per event and
+-- enabled endpoint of the organisation subscribed to its type, in the events' order.
+WITH queued AS (
+  INSERT INTO webhook_messages (org_id, endpoint_id, event_type, body)
+  SELECT e.org_id, e.id, ev.event_type, ev.body
+    FROM (SELECT $1::uuid AS org_id, t.event_type, t.body, t.n
+            FROM unnest($2::text[], $3::bytea[]) WITH ORDINALITY AS t (event_type, body, n)) AS ev
+    JOIN webhook_endpoints e ON e.org_id = ev.org_id AND ev.event_type = ANY (e.events)
+     AND e.disabled_at IS NULL AND e.deleted_at IS NULL
+   ORDER BY ev.n
+  RETURNING id),
+notified AS (SELECT pg_notify('webhook_outbox', '') FROM (SELECT FROM queued LIMIT 1) AS any_queued)
+SELECT queued.*, (SELECT count(*) FROM notified) AS woken FROM queued;
+
+-- name: insert_for_endpoint
+WITH queued AS (
+  INSERT INTO webhook_messages (org_id, endpoint_id, event_type, body) VALUES ($1, $2, $3, $4)
+  RETURNING id, seq, endpoint_id, event_type, status, total_attempts, next_attempt_at, last_attempt_at,
+            last_status, delivered_at, created_at),
+notified AS (SELECT pg_notify('webhook_outbox', '') FROM (SELECT FROM queued LIMIT 1) AS any_queued)
+SELECT queued.*, (SELECT count(*) FROM notified) AS woken FROM queued;
+
+-- name: claim
+WITH due AS (
+  SELECT id FROM webhook_messages
+   WHERE status = 'pending' AND next_attempt_at <= now()
+     AND (claimed_until IS NULL OR claimed_until <= now())
+   ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+UPDATE webhook_messages AS m
+   SET claimed_until = now() + make_interval(secs => $2), claim_token = gen_random_uuid(), claimed_by = $3
+  FROM due, webhook_endpoints AS e
+ WHERE m.id = due.id AND e.id = m.endpoint_id
+RETURNING m.id, m.org_id, m.endpoint_id, m.event_type, m.body, m.attempts, m.claim_token,
+          e.url, e.secret;
+
+-- name: record_attempt
+WITH settled AS (
+  UPDATE webhook_messages SET status = $3,
+    attempts = CASE WHEN $3 = 'pending' THEN attempts + 1 ELSE attempts END,
+    total_attempts = total_attempts + 1,
+    next_attempt_at = CASE WHEN $3 = 'pending' THEN now() + make_interval(secs => $4)
+                      ELSE next_attempt_at END,
+    delivered_at = CASE WHEN $3 = 'delivered' THEN now() ELSE delivered_at END,
+    last_attempt_at = $5, last_status = $6, last_error = $7, claimed_until = NULL, claim_token = NULL
+  WHERE id = $1 AND claim_token = $2 AND status = 'pending' RETURNING total_attempts),
+counted AS (
+  UPDATE webhook_messages SET total_attempts = total_attempts + 1
+  WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM settled) RETURNING total_attempts)
+INSERT INTO webhook_attempts (org_id, message_id, attempt_no, worker, outcome, status_code, latency_ms,
+  error, response_excerpt, attempted_at)
+SELECT $8, $1, n.total_attempts, $9, $10, $6, $11, $7, $12, $5
+  FROM (SELECT total_attempts FROM settled UNION ALL SELECT total_attempts FROM counted) AS n
+RETURNING EXISTS (SELECT 1 FROM settled);
+
+-- name: release
+UPDATE webhook_messages AS m SET claimed_until = NULL, claim_token = NULL, claimed_by = NULL
+  FROM unnest($1::uuid[], $2::uuid[]) AS c(id, token)
+ WHERE m.id = c.id AND m.claim_token = c.token;
+
+-- name: stats
+SELECT count(*) AS pending, coalesce(extract(epoch FROM now() - min(created_at)), 0)::float AS oldest_age
+  FROM webhook_messages WHERE status = 'pending';
+
+-- name: deliveries_page
+SELECT id, seq, endpoint_id, event_type, status, total_attempts, next_attempt_at, last_attempt_at,
+       last_status, delivered_at, created_at
+  FROM webhook_messages WHERE org_id = $1 AND endpoint_id = $2
+   AND ($3::bigint IS NULL OR seq < $3) AND ($4::text IS NULL OR status = $4)
+ ORDER BY seq DESC LIMIT $5;
+
+-- name: attempts_of
+SELECT message_id, attempt_no, attempted_at, outcome, status_code, latency_ms, error, response_excerpt
+  FROM webhook_attempts WHERE org_id = $1 AND message_id = ANY ($2::uuid[])
+ ORDER BY message_id, attempt_no;
+
+-- name: lock_delivery
+SELECT m.id, m.status, e.disabled_at IS NOT NULL AS endpoint_disabled,
+       e.deleted_at IS NOT NULL AS endpoint_deleted
+  FROM webhook_messages m JOIN webhook_endpoints e ON e.id = m.endpoint_id
+ WHERE m.org_id = $1 AND m.id = $2 FOR UPDATE OF m;
+
+-- name: redeliver
+WITH queued AS (
+  UPDATE webhook_messages SET status = 'pending', attempts = 0, next_attempt_at = now(),
+         claimed_until = NULL, claim_token = NULL, delivered_at = NULL
+   WHERE org_id = $1 AND id = $2
+  RETURNING id, seq, endpoint_id, event_type, status, total_attempts, next_attempt_at, last_attempt_at,
+            last_status, delivered_at, created_at),
+notified AS (SELECT pg_notify('webhook_outbox', '') FROM (SELECT FROM queued LIMIT 1) AS any_queued)
+SELECT queued.*, (SELECT count(*) FROM notified) AS woken FROM queued;
+
+
+-- name: create_source
+INSERT INTO webhook_sources (org_id, name, description, secret) VALUES ($1, $2, $3, $4)
+RETURNING id, seq, name, description, created_at;
+
+-- name: get_source
+SELECT id, seq, name, description, created_at
+  FROM webhook_sources WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL;
+
+-- name: sources_page
+SELECT id, seq, name, description, created_at
+  FROM webhook_sources WHERE org_id = $1 AND deleted_at IS NULL AND seq > $2
+ ORDER BY seq LIMIT $3;
+
+-- name: delete_source
+UPDATE webhook_sources SET deleted_at = now() WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL
+RETURNING id;
+
+-- name: source_for_hook
+SELECT s.id, s.org_id, o.code AS org_code, s.secret FROM webhook_sources s
+  JOIN organisations o ON o.id = s.org_id WHERE s.id = $1 AND s.deleted_at IS NULL;
+
+-- name: claim_receipt
+INSERT INTO webhook_receipts (org_id, source_id, webhook_id, body_sha256) VALUES ($1, $2, $3, $4)
+ON CONFLICT (org_id, source_id, webhook_id) DO NOTHING RETURNING id;
+
+-- name: stored_answer
+SELECT status_code, response_type, response_body, body_sha256 FROM webhook_receipts
+ WHERE org_id = $1 AND source_id = $2 AND webhook_id = $3;
+
+-- name: finish_receipt
+UPDATE webhook_receipts SET event_type = $2, outcome = $3, status_code = $4, reason = $5,
+       response_type = $6, response_body = $7
+ WHERE id = $1;
+
+-- name: receipts_page
+SELECT id, seq, webhook_id, event_type, outcome, status_code, reason, received_at FROM webhook_receipts
+ WHERE org_id = $1 AND source_id = $2
+   AND ($3::bigint IS NULL OR seq < $3) AND ($4::text IS NULL OR outcome = $4)
+ ORDER BY seq DESC LIMIT $5;

@@ -1,0 +1,170 @@
+"""The webhook tables: outbound endpoints, the outbox and its delivery attempts, inbound sources and receipts."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import asyncpg
+
+from service.db import queries
+
+QUERIES = queries.load(__file__)
+CHANNEL = "webhook_outbox"  # what the statements queueing messages notify (queries.sql spells it out)
+
+
+# Outbound endpoints: where an organisation wants which events sent.
+
+async def create_endpoint(conn: asyncpg.Connection, org_id: uuid.UUID, *, url: str, events: list[str],
+                          description: str, secret: str) -> asyncpg.Record:
+    return await conn.fetchrow(QUERIES["create_endpoint"], org_id, url, events, description, secret)
+
+
+async def get_endpoint(conn: asyncpg.Connection | asyncpg.Pool, org_id: uuid.UUID,
+                       endpoint_id: uuid.UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(QUERIES["get_endpoint"], org_id, endpoint_id)
+
+
+async def endpoints_page(conn: asyncpg.Connection | asyncpg.Pool, org_id: uuid.UUID, *, after_seq: int,
+                         limit: int) -> list[asyncpg.Record]:
+    return await conn.fetch(QUERIES["endpoints_page"], org_id, after_seq, limit)
+
+
+async def delete_endpoint(conn: asyncpg.Connection, org_id: uuid.UUID, endpoint_id: uuid.UUID) -> bool:
+    """Soft-delete (deliveries stay listable in the audit trail) and cancel what is still pending."""
+    row = await conn.fetchrow(QUERIES["delete_endpoint"], org_id, endpoint_id)
+    if row is None:
+        return False
+    await cancel_pending(conn, org_id, endpoint_id)
+    return True
+
+
+async def disable(conn: asyncpg.Connection, org_id: uuid.UUID, endpoint_id: uuid.UUID, reason: str) -> bool:
+    row = await conn.fetchrow(QUERIES["disable_endpoint"], org_id, endpoint_id, reason)
+    if row is None:
+        return False
+    await cancel_pending(conn, org_id, endpoint_id)
+    return True
+
+
+async def cancel_pending(conn: asyncpg.Connection, org_id: uuid.UUID, endpoint_id: uuid.UUID) -> int:
+    """Pending messages of a gone endpoint stop; a worker holding one finds its claim void."""
+    result = await conn.execute(QUERIES["cancel_pending"], org_id, endpoint_id)
+    return int(result.split()[-1])
+
+
+# The outbox: messages written in the caller's transaction, claimed by workers with a lease.
+
+async def insert_for_subscribers(conn: asyncpg.Connection, org_id: uuid.UUID, event_types: list[str],
+                                 bodies: list[bytes]) -> list[uuid.UUID]:
+    """Queue each event (parallel lists) for every enabled endpoint of the organisation subscribed to it."""
+    rows = await conn.fetch(QUERIES["insert_for_subscribers"], org_id, event_types, bodies)
+    return [r["id"] for r in rows]
+
+
+async def insert_for_endpoint(conn: asyncpg.Connection, org_id: uuid.UUID, endpoint_id: uuid.UUID,
+                              event_type: str, body: bytes) -> asyncpg.Record:
+    return await conn.fetchrow(QUERIES["insert_for_endpoint"], org_id, endpoint_id, event_type, body)
+
+
+async def claim(conn: asyncpg.Connection, *, limit: int, lease: float, worker: str) -> list[asyncpg.Record]:
+    """Take up to `limit` due messages for `lease` seconds; rows other workers hold are skipped, not waited on."""
+    return await conn.fetch(QUERIES["claim"], limit, lease, worker)
+
+
+async def record_attempt(conn: asyncpg.Connection, *, message_id: uuid.UUID, org_id: uuid.UUID,
+                         token: uuid.UUID, worker: str, outcome: str, status_code: int | None, latency_ms: float,
+                         error: str | None, excerpt: str | None, attempted_at: datetime, state: str,
+                         delay: float | None) -> bool:
+    """Record one attempt and, if this worker still holds the claim, settle the message. True if settled.
+
+    One statement, so atomic without a transaction. A worker whose lease ran out (or whose endpoint
+    went away) only adds to the history; the state belongs to whoever holds the claim now.
+    """
+    return await conn.fetchval(
+        QUERIES["record_attempt"], message_id, token, state, delay or 0.0, attempted_at, status_code, error,
+        org_id, worker, outcome, latency_ms, excerpt) or False
+
+
+async def release(conn: asyncpg.Connection | asyncpg.Pool, claims: list[tuple[uuid.UUID, uuid.UUID]]) -> int:
+    """Give claimed messages back untouched (graceful shutdown), so another worker can take them now."""
+    if not claims:
+        return 0
+    result = await conn.execute(QUERIES["release"], [c[0] for c in claims], [c[1] for c in claims])
+    return int(result.split()[-1])
+
+
+async def stats(conn: asyncpg.Connection | asyncpg.Pool) -> asyncpg.Record:
+    return await conn.fetchrow(QUERIES["stats"])
+
+
+async def deliveries_page(conn: asyncpg.Connection | asyncpg.Pool, org_id: uuid.UUID, endpoint_id: uuid.UUID, *,
+                          before_seq: int | None, limit: int, status: str | None) -> list[asyncpg.Record]:
+    """Newest first."""
+    return await conn.fetch(QUERIES["deliveries_page"], org_id, endpoint_id, before_seq, status, limit)
+
+
+async def attempts_of(conn: asyncpg.Connection | asyncpg.Pool, org_id: uuid.UUID,
+                      message_ids: list[uuid.UUID]) -> list[asyncpg.Record]:
+    return await conn.fetch(QUERIES["attempts_of"], org_id, message_ids)
+
+
+async def lock_delivery(conn: asyncpg.Connection, org_id: uuid.UUID, message_id: uuid.UUID) -> asyncpg.Record | None:
+    """The message and its endpoint's state, locked until the caller's transaction ends."""
+    return await conn.fetchrow(QUERIES["lock_delivery"], org_id, message_id)
+
+
+async def redeliver(conn: asyncpg.Connection, org_id: uuid.UUID, message_id: uuid.UUID) -> asyncpg.Record:
+    """Start a new round for a finished message: same webhook-id, same body, a fresh retry schedule."""
+    return await conn.fetchrow(QUERIES["redeliver"], org_id, message_id)
+
+
+# Inbound sources and their receipts (the dedupe record of every signed event).
+
+async def create_source(conn: asyncpg.Connection, org_id: uuid.UUID, *, name: str, description: str,
+                        secret: str) -> asyncpg.Record:
+    return await conn.fetchrow(QUERIES["create_source"], org_id, name, description, secret)
+
+
+async def get_source(conn: asyncpg.Connection | asyncpg.Pool, org_id: uuid.UUID,
+                     source_id: uuid.UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(QUERIES["get_source"], org_id, source_id)
+
+
+async def sources_page(conn: asyncpg.Connection | asyncpg.Pool, org_id: uuid.UUID, *, after_seq: int,
+                       limit: int) -> list[asyncpg.Record]:
+    return await conn.fetch(QUERIES["sources_page"], org_id, after_seq, limit)
+
+
+async def delete_source(conn: asyncpg.Connection, org_id: uuid.UUID, source_id: uuid.UUID) -> bool:
+    row = await conn.fetchrow(QUERIES["delete_source"], org_id, source_id)
+    return row is not None
+
+
+async def for_hook(conn: asyncpg.Connection | asyncpg.Pool, source_id: uuid.UUID) -> asyncpg.Record | None:
+    """What verifying a hook needs: the organisation and the secret of a live source."""
+    return await conn.fetchrow(QUERIES["source_for_hook"], source_id)
+
+
+async def claim_receipt(conn: asyncpg.Connection, org_id: uuid.UUID, source_id: uuid.UUID, webhook_id: str,
+                        body_sha256: bytes) -> uuid.UUID | None:
+    """Insert the receipt for (source, webhook-id), or None when one exists (waits for a concurrent one)."""
+    return await conn.fetchval(QUERIES["claim_receipt"], org_id, source_id, webhook_id, body_sha256)
+
+
+async def stored_answer(conn: asyncpg.Connection, org_id: uuid.UUID, source_id: uuid.UUID,
+                        webhook_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(QUERIES["stored_answer"], org_id, source_id, webhook_id)
+
+
+async def finish_receipt(conn: asyncpg.Connection, receipt_id: uuid.UUID, *, event_type: str | None,
+                         outcome: str, status_code: int, reason: str | None, response_type: str,
+                         response_body: bytes) -> None:
+    await conn.execute(QUERIES["finish_receipt"], receipt_id, event_type, outcome, status_code, reason,
+                       response_type, response_body)
+
+
+async def receipts_page(conn: asyncpg.Connection | asyncpg.Pool, org_id: uuid.UUID, source_id: uuid.UUID, *,
+                        before_seq: int | None, limit: int, outcome: str | None = None) -> list[asyncpg.Record]:
+    """Newest first."""
+    return await conn.fetch(QUERIES["receipts_page"], org_id, source_id, before_seq, outcome, limit)
