@@ -15,13 +15,13 @@ import aiohttp
 
 from bench.support import child, cpu_seconds, free_port, fresh_database, load, percentile, postgres_cpu_seconds, rss_mb
 from service import db
-from service.cli import create_key
 from service.config import ROOT
 from service.recruitment.domain.model import CandidateInput, PanelRubric, Scorecard
 from service.recruitment.domain.render import render
 from service.recruitment.domain.scoring import score_candidate
 from service.recruitment.usecases import stored_summary
 from service.tenants import store as orgs
+from service.tenants.usecases import create_key
 
 ROUND_SECONDS = float(os.environ.get("BENCH_ROUND_SECONDS", 1.5))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", 32))

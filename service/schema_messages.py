@@ -8,27 +8,27 @@ import re
 from jsonschema.exceptions import ValidationError
 
 from service.pointers import pointer
-from service.web.problems import FieldError
 
 
-def field_errors(error: ValidationError) -> list[FieldError]:
-    """One validation error as field errors; unknown and missing fields point at the field itself."""
+def field_errors(error: ValidationError) -> list[tuple[str, str]]:
+    """One validation error as (JSON pointer, message) pairs; unknown and missing fields point at the field
+    itself."""
     path = list(error.absolute_path)
     if error.validator == "required":
         missing = error.message.split("'")[1] if "'" in error.message else ""
-        return [FieldError("is required", pointer=pointer([*path, missing]))]
+        return [(pointer([*path, missing]), "is required")]
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         known = set(error.schema.get("properties", {}))
         patterns = error.schema.get("patternProperties", {})
         extras = sorted(k for k in error.instance
                         if k not in known and not any(re.search(p, k) for p in patterns))
         if extras:
-            return [FieldError("is not a known field", pointer=pointer([*path, k])) for k in extras]
+            return [(pointer([*path, k]), "is not a known field") for k in extras]
     if error.validator == "unevaluatedProperties":
         extras = re.findall(r"'([^']*)'", error.message.split("(", 1)[-1])
         if extras:
-            return [FieldError("is not a known field", pointer=pointer([*path, k])) for k in extras]
-    return [FieldError(_message(error), pointer=pointer(path))]
+            return [(pointer([*path, k]), "is not a known field") for k in extras]
+    return [(pointer(path), _message(error))]
 
 
 NOT_HERE = "is not used by a rubric of this purpose"

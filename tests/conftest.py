@@ -12,12 +12,12 @@ import structlog
 
 from service import db
 from service.app import create_app
-from service.cli import create_key
 from service.config import Config
 from service.db import embedded
 from service.tenants import store as orgs
 from service.tenants.domain.callers import Caller, cli_caller
 from service.tenants.domain.tokens import SCOPES
+from service.tenants.usecases import create_key
 from tests.support import database
 from tests.support.api import Api
 

@@ -1,7 +1,9 @@
-"""What every command shares: the error a user can fix, and one connection in one transaction."""
+"""What every command shares: an error a user can fix, one connection in one transaction, coroutine commands."""
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -27,3 +29,9 @@ async def with_conn(config: Config, work: Callable[[Any], Awaitable[T]]) -> T:
         raise CommandError(str(db.translate(exc))) from None
     finally:
         await conn.close()
+
+
+def run_async(coro_fn: Callable[..., Awaitable[Any]]) -> Callable[[Config, argparse.Namespace], int]:
+    def command(config: Config, args: argparse.Namespace) -> int:
+        return asyncio.run(coro_fn(config, args)) or 0
+    return command

@@ -8,12 +8,14 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from service.tenants import routes
 from service.tenants.key_cache import KEYS, KeyCache
 from service.web.appkeys import CONFIG
 
 
 def setup(app: web.Application) -> None:
+    # Imported here: the web plumbing authenticates with this package's callers, and the routes use it.
+    from service.tenants import routes
+
     app.router.add_routes(routes.routes)
     app.cleanup_ctx.append(_keys_ctx)
 

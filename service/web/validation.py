@@ -145,7 +145,7 @@ class SchemaRegistry:
             return []
         found = sorted(self.validator(name).iter_errors(instance),
                        key=lambda e: (list(map(str, e.absolute_path)), e.validator))
-        return [fe for e in found for fe in field_errors(e)]
+        return [FieldError(message, pointer=ptr) for e in found for ptr, message in field_errors(e)]
 
 
 def depth_exceeds(value: Any, limit: int = MAX_DEPTH) -> bool:

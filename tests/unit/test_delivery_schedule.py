@@ -7,15 +7,20 @@ from email.utils import format_datetime
 
 import pytest
 
-from service.config import DEFAULT_RETRY_SCHEDULE
+from service.config import DEFAULT_RETRY_SCHEDULE, Config
 from service.webhooks.domain import delivery
 from service.webhooks.domain.delivery import Decision, Outcome, State
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
-def test_the_default_schedule_is_the_documented_one() -> None:
-    assert DEFAULT_RETRY_SCHEDULE == (5, 300, 1800, 7200, 18000, 36000, 36000)
+def test_without_configuration_a_failing_message_is_retried_after_5_s_5_min_30_min_2_h_5_h_10_h_10_h() -> None:
+    schedule = Config.from_env({}).webhook_retry_schedule
+    waits = []
+    for failures in range(8):
+        decision = delivery.decide(Outcome.HTTP_ERROR, failures, schedule, rand=0.5)
+        waits.append(decision.delay if decision.state is State.PENDING else decision.state)
+    assert waits == [5, 300, 1800, 7200, 18000, 36000, 36000, State.DEAD]
 
 
 def test_waits_follow_the_schedule_then_stop() -> None:

@@ -44,10 +44,9 @@ def check_source(raw: bytes, schema: Draft202012Validator, semantic: Semantic | 
 def schema_issues(located: Located, schema: Draft202012Validator) -> list[Issue]:
     issues = []
     for error in schema.iter_errors(located.data):
-        for fe in field_errors(error):
-            ptr = fe.pointer or ""
-            key = fe.detail in KEY_MESSAGES
-            message = f"{_last(ptr)} {fe.detail}" if key else fe.detail
+        for ptr, detail in field_errors(error):
+            key = detail in KEY_MESSAGES
+            message = f"{_last(ptr)} {detail}" if key else detail
             issues.append(_at(located, ptr, message, key=key))
     return list(dict.fromkeys(issues))
 
