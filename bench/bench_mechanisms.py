@@ -178,7 +178,7 @@ async def run() -> dict[str, Any]:
 
 
 def _scoring_pair(rubric: PanelRubric, data: CandidateInput) -> dict[str, float]:
-    from tests.unit.test_scoring_equivalence import ref_score_candidate  # the plain Fraction reference
+    from tests.recruitment.test_scoring_equivalence import ref_score_candidate  # the plain Fraction reference
     return pair(lambda: score_candidate(rubric, data), lambda: ref_score_candidate(rubric, data), n=2000)
 
 

@@ -23,7 +23,7 @@ from service import db
 from service.rubrics import store
 from service.rubrics.domain.frameworks import Framework
 from service.rubrics.domain.yaml_source import Issue
-from service.rubrics.files import Loaded, RubricChecker, RubricFile, relative_name
+from service.rubrics.files import CheckedFiles, RubricChecker, RubricFile, relative_name
 
 OnPublish = Callable[[asyncpg.Connection, list["RubricVersion"]], Awaitable[None]]
 
@@ -53,7 +53,7 @@ class RubricVersion:
 class ReloadRefused(Exception):
     """Some file is invalid or not publishable; nothing was changed."""
 
-    def __init__(self, loaded: Loaded, base: Path | None) -> None:
+    def __init__(self, loaded: CheckedFiles, base: Path | None) -> None:
         self.loaded = loaded
         self.named_issues = [(relative_name(path, base), issue) for path, issue in loaded.issues]
         self.lines = [issue.render(name) for name, issue in self.named_issues]
@@ -82,7 +82,7 @@ class Catalogue:
             self.adopt(loaded)
             return published
 
-    def adopt(self, loaded: Loaded) -> None:
+    def adopt(self, loaded: CheckedFiles) -> None:
         """Serve the frameworks and development catalogue of a load (at start-up, even of a refused one: its
         valid frameworks, beside the versions already published)."""
         self.frameworks, self.development = loaded.frameworks, loaded.development
@@ -113,7 +113,7 @@ class Catalogue:
         return self.checker.rubric_file(Path("rubric.yaml"), raw, checked), []
 
 
-async def publish(conn: asyncpg.Connection, loaded: Loaded, base: Path | None = None) -> list[RubricVersion]:
+async def publish(conn: asyncpg.Connection, loaded: CheckedFiles, base: Path | None = None) -> list[RubricVersion]:
     """Insert every new (id, version); a published version with different content refuses the whole reload."""
     published: list[RubricVersion] = []
     conflicts: list[tuple[Path, Issue]] = []

@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from service.rubrics.domain.checks import semantic_issues
 from service.rubrics.domain.frameworks import Framework, framework_issues
-from service.rubrics.domain.model import content_hash, semantic_issues, with_defaults
+from service.rubrics.domain.model import content_hash, with_defaults
 from service.rubrics.domain.source_check import Checked, check_source
 from service.rubrics.domain.yaml_source import MAX_BYTES, Issue
 from service.web.validation import SchemaRegistry
@@ -31,7 +32,9 @@ class RubricFile:
 
 
 @dataclass
-class Loaded:
+class CheckedFiles:
+    """What was read from rubric files: frameworks, development activities, rubrics, and every issue found."""
+
     frameworks: dict[str, Framework] = field(default_factory=dict)
     development: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     rubrics: list[RubricFile] = field(default_factory=list)
@@ -65,7 +68,7 @@ class RubricChecker:
         self.framework = schemas.validator("framework")
         self.development = schemas.validator("development-catalogue")
 
-    def load_frameworks(self, directory: Path, out: Loaded) -> None:
+    def load_frameworks(self, directory: Path, out: CheckedFiles) -> None:
         # mlcf.yaml first: the other frameworks' crosswalks are checked against its elements.
         paths = sorted(directory.glob("*.yaml"), key=lambda p: (p.stem != "mlcf", p.name))
         for path in paths:
@@ -107,9 +110,9 @@ class RubricChecker:
         return RubricFile(path=path, source=raw.decode("utf-8-sig"), written=checked.document,
                           document=with_defaults(checked.document), hash=content_hash(checked.document))
 
-    def load_directory(self, directory: Path) -> Loaded:
+    def load_directory(self, directory: Path) -> CheckedFiles:
         """Every file of a rubric directory, checked; `issues` is empty only if all are valid."""
-        out = Loaded()
+        out = CheckedFiles()
         if not directory.is_dir():
             out.issues.append((directory, Issue(1, 1, "not a directory")))
             return out
@@ -123,7 +126,7 @@ class RubricChecker:
             self.add_rubric(path, out)
         return out
 
-    def add_rubric(self, path: Path, out: Loaded) -> None:
+    def add_rubric(self, path: Path, out: CheckedFiles) -> None:
         raw = _read(path)
         checked = self.check_rubric(raw, out.frameworks)
         out.issues += [(path, i) for i in checked.issues]
@@ -137,9 +140,9 @@ class RubricChecker:
         out.rubrics.append(rubric)
 
 
-def validate_paths(checker: RubricChecker, paths: list[Path], default_dir: Path) -> Loaded:
+def validate_paths(checker: RubricChecker, paths: list[Path], default_dir: Path) -> CheckedFiles:
     """Check directories (with their own frameworks/) and single files (against default_dir's frameworks)."""
-    out = Loaded()
+    out = CheckedFiles()
     files = [p for p in paths if not p.is_dir()]
     for directory in (p for p in paths if p.is_dir()):
         found = checker.load_directory(directory)

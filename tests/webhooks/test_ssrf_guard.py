@@ -17,7 +17,7 @@ from service.webhooks import store
 from service.webhooks.domain.signing import new_secret
 from service.webhooks.guarded_session import BlockedAddress, delivery_session
 from tests.support.receiver import Listener
-from tests.worker.conftest import emit
+from tests.webhooks.conftest import emit
 
 ONLY_127_0_0_1 = ("127.0.0.1",)
 

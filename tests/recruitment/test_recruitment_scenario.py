@@ -8,7 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any
 
-from tests.api.recruitment_support import new_campaign
+from tests.recruitment.recruitment_support import new_campaign
 from tests.support.api import Api
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from service.config import ROOT
 from service.rubrics.domain.yaml_source import MAX_BYTES
-from service.rubrics.files import Loaded, RubricChecker, validate_paths
+from service.rubrics.files import CheckedFiles, RubricChecker, validate_paths
 from service.web.validation import SchemaRegistry
 
 BROKEN = ROOT / "tests" / "data" / "broken"
@@ -22,7 +22,7 @@ def checker() -> RubricChecker:
     return RubricChecker(SchemaRegistry())
 
 
-def check(checker: RubricChecker, path: Path) -> Loaded:
+def check(checker: RubricChecker, path: Path) -> CheckedFiles:
     return validate_paths(checker, [path], ROOT / "rubrics")
 
 

@@ -6,7 +6,7 @@ import asyncio
 from datetime import UTC, datetime
 
 from service.webhooks import store
-from tests.worker.conftest import emit, subscribe
+from tests.webhooks.conftest import emit, subscribe
 
 
 async def record(conn, claim, *, worker: str, outcome: str, state: str) -> bool:

@@ -21,7 +21,7 @@ from service.webhooks import WORKER
 from tests.support.api import Api
 from tests.support.receiver import Receiver, closed_port
 from tests.support.waiting import eventually
-from tests.worker.conftest import deliveries, emit, subscribe
+from tests.webhooks.conftest import deliveries, emit, subscribe
 
 
 def hang_until(release: asyncio.Event):

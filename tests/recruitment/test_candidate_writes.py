@@ -16,7 +16,7 @@ from service.app import create_app
 from service.recruitment import store as candidates
 from service.recruitment import usecases as recruitment
 from service.tenants.domain.callers import cli_caller
-from tests.api.recruitment_support import full_marks, new_campaign, new_candidate, st3
+from tests.recruitment.recruitment_support import full_marks, new_campaign, new_candidate, st3
 from tests.support.api import Api
 
 

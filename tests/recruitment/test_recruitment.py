@@ -7,7 +7,7 @@ from typing import Any
 
 import asyncpg
 
-from tests.api.recruitment_support import full_marks, new_campaign, new_candidate, st3
+from tests.recruitment.recruitment_support import full_marks, new_campaign, new_candidate, st3
 from tests.support.api import Api
 
 

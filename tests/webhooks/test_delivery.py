@@ -11,7 +11,7 @@ from standardwebhooks import Webhook
 
 from service.web.metrics import Metrics
 from tests.support.receiver import Listener, Receiver, closed_port
-from tests.worker.conftest import deliveries, emit, subscribe
+from tests.webhooks.conftest import deliveries, emit, subscribe
 
 
 async def test_a_delivery_is_signed_so_the_standardwebhooks_package_verifies_it(
@@ -65,7 +65,7 @@ async def test_a_receiver_that_is_down_is_retried_on_the_schedule_then_dead(
     [listed] = await deliveries(manager, endpoint, status="dead")
     assert [a["outcome"] for a in listed["attempts"]] == ["connection_error"] * 4
     assert "Cannot connect" in listed["attempts"][0]["error"]
-    assert metrics.delivery_attempts.labels("connection_error")._value.get() == 4
+    assert metrics.registry.get_sample_value("webhook_delivery_attempts_total", {"outcome": "connection_error"}) == 4
     async with make_worker() as worker:
         assert await worker.run_burst() == 0  # dead stays dead
 

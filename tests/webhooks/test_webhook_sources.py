@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import re
 
-from tests.api.test_cli import run_cli
-from tests.api.test_hooks import envelope, hook, make_source, signed
+from tests.cli.test_cli import run_cli
 from tests.support.api import Api
+from tests.webhooks.test_hooks import envelope, hook, make_source, signed
 
 
 async def test_create_shows_the_secret_once(api: Api, config) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import json
 
-from tests.api.recruitment_support import full_marks, new_campaign, new_candidate, st3
+from tests.recruitment.recruitment_support import full_marks, new_campaign, new_candidate, st3
 from tests.support.api import Api
 
 

@@ -9,11 +9,12 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator, validators
 
-from service.web.validation import SchemaRegistry, _strict_integer, compile_check
+from service.web.fast_check import compile_check
+from service.web.validation import SchemaRegistry, strict_integer
 
 # jsonschema's own validator with the service's integer rule.
 PlainValidator = validators.extend(
-    Draft202012Validator, type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _strict_integer))
+    Draft202012Validator, type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", strict_integer))
 
 VALUES: list[Any] = [0, 3, -2, 10**20, 2.5, 3.0, True, False, None, "4", "", [], [1], {}, {"a": 1}]
 
@@ -39,7 +40,7 @@ def random_body(rng: random.Random) -> Any:
 @pytest.mark.parametrize("name", ["scorecard-put", "candidate-put"])
 def test_the_fast_check_agrees_with_jsonschema_on_bodies_as_clients_send_them(name: str) -> None:
     registry = SchemaRegistry()
-    schema = registry._by_name[name]
+    schema = registry.schema(name)
     check, plain = compile_check(schema), PlainValidator(schema)
     assert check is not None
     rng = random.Random(name)
@@ -92,9 +93,9 @@ def instance_near(rng: random.Random, schema: Any, depth: int = 0) -> Any:
 @pytest.mark.parametrize("name", SchemaRegistry().names())
 def test_the_fast_check_agrees_with_jsonschema_for_every_schema(name: str) -> None:
     registry = SchemaRegistry()
-    schema = registry._by_name[name]
+    schema = registry.schema(name)
     check = compile_check(schema)
-    plain = PlainValidator(schema, registry=registry._registry)
+    plain = PlainValidator(schema, registry=registry.references)
     rng = random.Random(name)
     invalid = 0
     for _ in range(1500):
@@ -113,7 +114,7 @@ def test_the_fast_check_agrees_with_jsonschema_for_every_schema(name: str) -> No
 def test_the_schemas_clients_send_most_are_checked_fast() -> None:
     registry = SchemaRegistry()
     for name in ("scorecard-put", "moderation-create", "candidate-put", "campaign-create", "webhook-envelope"):
-        assert compile_check(registry._by_name[name]) is not None, name
+        assert compile_check(registry.schema(name)) is not None, name
 
 
 # Every keyword the fast check knows, in the forms it knows, and a few it leaves to jsonschema.
