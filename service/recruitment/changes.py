@@ -4,54 +4,18 @@ leaves. `usecases.change_candidate` applies them."""
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Protocol
 
-import asyncpg
-
 from service.audit import store as audit
 from service.numbers import json_number
-from service.recruitment.domain.model import CandidateInput, Moderation, PanelRubric, Scorecard
+from service.recruitment.candidate_states import CandidateState
+from service.recruitment.domain.model import CandidateInput, PanelRubric, Scorecard
 from service.recruitment.domain.scoring import aggregate
 from service.rubrics.catalogue import RubricVersion
 from service.tenants.domain.callers import Caller
 from service.web.problems import FieldError, ValidationFailed
-
-
-@dataclass(frozen=True, slots=True)
-class CandidateState:
-    """A candidate as read in one snapshot (see the candidate_state query): its campaign, its own fields and
-    revision, every scorecard and moderation, and the status and digest of its stored result."""
-
-    campaign: dict[str, Any]
-    candidate_id: uuid.UUID
-    candidate_ref: str
-    components: dict[str, Any]
-    revision: int
-    scorecards: list[Scorecard]
-    moderations: dict[tuple[str, str], dict[str, Any]]  # (station, criterion) -> the stored moderation
-    result_status: str | None
-    digest: str | None
-
-    @classmethod
-    def from_row(cls, row: asyncpg.Record) -> CandidateState:
-        campaign = {"id": row["campaign_id"], "reference": row["reference"], "rubric_id": row["rubric_id"],
-                    "rubric_version": row["rubric_version"], "rubric_hash": row["rubric_hash"],
-                    "status": row["status"]}
-        mods = {(s, c): {"mark": mark, "reason": reason, "moderator_ref": who, "created_at": at}
-                for s, c, mark, reason, who, at in row["moderations"]}
-        return cls(campaign, row["id"], row["candidate_ref"], row["components"], row["revision"],
-                   [Scorecard(s, p, marks) for s, p, marks in row["scorecards"]], mods,
-                   row["result_status"], row["digest"])
-
-    def scoring_input(self, scorecards: list[Scorecard] | None = None,
-                      moderations: dict[tuple[str, str], dict[str, Any]] | None = None) -> CandidateInput:
-        mods = self.moderations if moderations is None else moderations
-        return CandidateInput(self.candidate_ref, self.scorecards if scorecards is None else scorecards,
-                              [Moderation(s, c, Fraction(m["mark"]), m["reason"], m["moderator_ref"])
-                               for (s, c), m in mods.items()], self.components)
 
 
 class Change(Protocol):
@@ -69,6 +33,8 @@ class Change(Protocol):
     # Whether the candidate's state once written is the state before with the scored input's scorecards
     # (so a process may keep it); else it must be read again.
     keeps_state: bool
+    # The stations whose scoring inputs (scorecards, moderations) the change alters.
+    stations: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -78,6 +44,10 @@ class ScorecardPut:
     body: dict[str, Any]
     kind: str = "scorecard"
     keeps_state: bool = True
+
+    @property
+    def stations(self) -> tuple[str, ...]:
+        return (self.station_id,)
 
     def replaces(self, state: CandidateState) -> bool:
         station_id, panellist_ref = self.station_id, self.panellist_ref
@@ -124,6 +94,10 @@ class ModerationPost:
     keeps_state: bool = False  # the stored moderation carries the time it was written
 
     @property
+    def stations(self) -> tuple[str, ...]:
+        return (self.body["station_id"],)
+
+    @property
     def key(self) -> tuple[str, str]:
         return self.body["station_id"], self.body["criterion_id"]
 
@@ -165,6 +139,7 @@ class CandidateFieldsSaved:
     body: dict[str, Any]
     kind: str = "fields"
     keeps_state: bool = False
+    stations: tuple[str, ...] = ()  # only its components change, if anything
 
     def check(self, rubric: PanelRubric, version: RubricVersion) -> None:
         return None

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import asyncpg
 
@@ -64,9 +63,9 @@ async def campaign_standings(conn: Connection, campaign_id: uuid.UUID) -> list[a
 
 # --- candidates ---------------------------------------------------------------------------------
 
-@dataclass(frozen=True, slots=True)
-class CandidateWrite:
-    """One change to a candidate, to be stored if the candidate is still at `revision`."""
+class CandidateWrite(NamedTuple):
+    """One change to a candidate, to be stored if the candidate is still at `revision` (named tuples: one of
+    each is made per write)."""
 
     kind: str  # "scorecard", "moderation", or "fields" (the result marked again, nothing else stored)
     campaign_id: uuid.UUID
@@ -87,8 +86,7 @@ class CandidateWrite:
                 "digest": digest, "standing": standing, **self.change}
 
 
-@dataclass(frozen=True, slots=True)
-class WriteOutcome:
+class WriteOutcome(NamedTuple):
     open: bool  # the campaign was still open (else nothing was written)
     written: bool  # the revision still held, and everything was written
     busy: bool = False  # another transaction held the campaign or the candidate: nothing was tried

@@ -6,9 +6,8 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
 import asyncpg
@@ -18,13 +17,13 @@ from service import db
 from service.db.batches import Batcher
 from service.jsontext import dumps_bytes
 from service.recruitment import store
-from service.recruitment.changes import CandidateState, Change
+from service.recruitment.candidate_states import CandidateState, StateCache
+from service.recruitment.changes import Change
 from service.recruitment.domain import ranking
 from service.recruitment.domain.model import PanelRubric
 from service.recruitment.domain.render import render
 from service.recruitment.domain.results import Result
 from service.recruitment.domain.scoring import score_candidate
-from service.recruitment.state_cache import StateCache
 from service.rubrics.catalogue import Catalogue, RubricVersion
 from service.tenants.domain.callers import Caller
 from service.web.problems import Conflict, NotFound
@@ -86,8 +85,7 @@ def stored_summary(result: Result, rendered: dict[str, Any], rubric: PanelRubric
 
 # --- writing a change to a candidate ------------------------------------------------------------
 
-@dataclass(frozen=True, slots=True)
-class AppliedChange:
+class AppliedChange(NamedTuple):
     before: CandidateState  # the state the change was applied to
     result: Result  # the candidate's result with the change
 
@@ -151,7 +149,7 @@ async def score_and_write(conn: Connection, who: Caller, catalogue: Catalogue, b
     version, rubric = await pinned_rubric(catalogue, conn, state.campaign)
     change.check(rubric, version)
     scored = change.scoring_input(state)
-    result = score_candidate(rubric, scored)
+    result = score_candidate(rubric, scored, earlier=state.result, changed=change.stations)
     standing, digest = stored_summary(result, render(result, version.pin), rubric)
     changed = digest != state.digest
     events = result_events(state, result, base_url) if changed else []
@@ -168,7 +166,7 @@ async def score_and_write(conn: Connection, who: Caller, catalogue: Catalogue, b
         return None
     if states is not None:
         states.after_write((who.org_id, state.campaign["id"], state.candidate_ref), change, state, scored,
-                           result.status, digest)
+                           result, digest)
     return AppliedChange(state, result)
 
 

@@ -4,10 +4,11 @@ layer of aiohttp's chain is a call and a coroutine on every request."""
 
 from __future__ import annotations
 
+import itertools
 import logging
+import os
 import re
 import time
-import uuid
 
 import structlog
 from aiohttp import web
@@ -23,6 +24,10 @@ from service.web.responses import problem_response
 
 log = structlog.get_logger("service.http")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+# A request without an acceptable X-Request-ID gets one: this process's random prefix and a counter
+# (unique without a system call per request).
+_PROCESS_PREFIX = os.urandom(8).hex()
+_SEQUENCE = itertools.count(1)
 
 
 def route_name(request: web.Request) -> str:
@@ -34,7 +39,7 @@ def route_name(request: web.Request) -> str:
 @web.middleware
 async def gateway(request: web.Request, handler: Handler) -> web.StreamResponse:
     incoming = request.headers.get("X-Request-ID", "")
-    request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+    request_id = incoming if _REQUEST_ID.match(incoming) else f"{_PROCESS_PREFIX}{next(_SEQUENCE):016x}"
     started = time.perf_counter()
     status = 500
     bound = structlog.contextvars.bind_contextvars(request_id=request_id)

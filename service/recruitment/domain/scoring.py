@@ -20,7 +20,7 @@ pairs and turned into one Fraction at the end, what depends only on the rubric i
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from fractions import Fraction
 from functools import lru_cache
 
@@ -52,16 +52,29 @@ def _aggregate_and_spread(marks: tuple[int, ...], how: str) -> tuple[Fraction, i
     return value, max(marks) - min(marks)
 
 
-def score_candidate(rubric: PanelRubric, data: CandidateInput) -> Result:
-    """The whole result of one candidate."""
+def score_candidate(rubric: PanelRubric, data: CandidateInput, *, earlier: Result | None = None,
+                    changed: Collection[str] = ()) -> Result:
+    """The whole result of one candidate.
+
+    `earlier`, when given, is the result of the same candidate's inputs before a change that touched only
+    the `changed` stations (their scorecards or moderations): a station's result depends only on its own
+    scorecards and moderations, so the other stations' results are taken from it as they are.
+    """
+    kept = {s.station_id: s for s in earlier.stations if s.station_id not in changed} if earlier else {}
     by_station: dict[str, list[tuple[str, Mapping[str, int]]]] = {}
     for card in sorted(data.scorecards, key=lambda c: c.panellist_ref):
-        by_station.setdefault(card.station_id, []).append((card.panellist_ref, card.marks))
+        if card.station_id not in kept:
+            by_station.setdefault(card.station_id, []).append((card.panellist_ref, card.marks))
     moderations: dict[str, dict[str, Moderation]] = {}
     for m in data.moderations:
         moderations.setdefault(m.station_id, {})[m.criterion_id] = m
-    stations = [score_station(rubric, plan, by_station.get(plan.station.id, ()), moderations.get(plan.station.id, {}))
-                for plan in rubric.station_plans]
+    stations = []
+    for plan in rubric.station_plans:
+        sid = plan.station.id
+        station = kept.get(sid)
+        if station is None:
+            station = score_station(rubric, plan, by_station.get(sid, ()), moderations.get(sid, {}))
+        stations.append(station)
     return combine(rubric, data, stations)
 
 
@@ -91,12 +104,17 @@ def score_station(rubric: PanelRubric, plan: StationPlan, cards: Sequence[tuple[
 
 def combine(rubric: PanelRubric, data: CandidateInput, stations: Sequence[StationResult]) -> Result:
     """The candidate's result from its stations' results (in the rubric's order) and its components."""
-    individual = [mark for s in stations for c in s.criteria for mark in c.marks.values()]
-    reasons = [Reason("missing_scorecards", f"station {s.station_id} has {s.scorecards} of {s.required} scorecards")
-               for s in stations if s.scorecards < s.required]
-    flag_reasons = [plan_criterion.flag_reason
-                    for s, plan in zip(stations, rubric.station_plans, strict=True)
-                    for c, plan_criterion in zip(s.criteria, plan.criteria, strict=True) if c.flagged]
+    individual: list[int] = []
+    reasons: list[Reason] = []
+    flag_reasons: list[Reason] = []
+    for s, plan in zip(stations, rubric.station_plans, strict=True):
+        for c, plan_criterion in zip(s.criteria, plan.criteria, strict=True):
+            individual += c.marks.values()
+            if c.flagged:
+                flag_reasons.append(plan_criterion.flag_reason)
+        if s.scorecards < s.required:
+            reasons.append(Reason("missing_scorecards", f"station {s.station_id} has {s.scorecards} of {s.required}"
+                                                        " scorecards"))
     score = percent = None
     if all(s.score is not None for s in stations):
         score = exact_sum(s.score for s in stations)  # type: ignore[misc]
