@@ -1,12 +1,12 @@
 """The per-request cost of each speed mechanism of the scorecard PUT, in-process, with and without it.
 
 Each line gives microseconds per scorecard PUT with the mechanism and without it (for a mechanism the
-code no longer has, a copy of it here), and the gain. A difference under
-3 % of the web process's CPU per PUT (`bench_recruitment`'s `web_cpu_ms_per_request`, about 0.5-0.6 ms
-on the development machine, so about 15-18 us) cannot move the PUT/bare ratio by 3 %; bench/README.md
-records which mechanisms were kept on that rule. Write batching and the candidate state cache act in
-PostgreSQL and on the network as much as in this process, so they are measured by whole runs of
-`bench_recruitment` instead (see bench/README.md).
+code no longer has, a copy of it here), and the gain. A gain under 3 % of the web process's CPU per
+PUT (`bench_recruitment`'s `web_cpu_ms_per_request`, about 0.4 ms on the development machine, so about
+12 us) cannot move the PUT/bare ratio by 3 %; bench/README.md
+records which mechanisms were kept on that rule, beside whole runs of `bench_recruitment` with a
+mechanism switched off (write batching and the candidate state cache act in PostgreSQL as much as
+in this process, so only such runs measure them).
 """
 
 from __future__ import annotations
@@ -28,11 +28,9 @@ import orjson
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from service.config import ROOT
-from service.db import pool as db_pool
-from service.jsontext import dumps, dumps_bytes, rfc3339
+from service.jsontext import rfc3339
 from service.numbers import round4
 from service.recruitment.domain.model import CandidateInput, PanelRubric, Scorecard
-from service.recruitment.domain.render import render
 from service.recruitment.domain.results import CriterionResult
 from service.recruitment.domain.scoring import score_candidate
 from service.rubrics.domain.model import with_defaults
@@ -136,8 +134,10 @@ async def run() -> dict[str, Any]:
     counter_ids = itertools.count(1)
     prefix = os.urandom(8).hex()
     result = score_candidate(rubric, data)
-    text = dumps_bytes(render(result, {"id": "st3-interview"}))
-    binary = b"\x01" + text  # jsonb's binary format: a version byte, then the text
+    station = rubric.stations[0].id
+    changed = CandidateInput("C1", [Scorecard(c.station_id, c.panellist_ref, dict.fromkeys(c.marks, 5))
+                                    if (c.station_id, c.panellist_ref) == (station, "p1") else c
+                                    for c in data.scorecards])
     chained = [await _chain(layers) for layers in (1, 4)]
     validate_now = functools.partial(registry.errors, "scorecard-put", document)
     return {
@@ -149,15 +149,15 @@ async def run() -> dict[str, Any]:
             "named_tuple_results (vs frozen dataclasses, ~16 per PUT)": pair(
                 lambda: CriterionResult("c", Fraction(1), {}, None, False),
                 lambda: _FrozenResult("c", Fraction(1), {}, None, False), times=16),
-            "binary_jsonb_codec (vs text; 4 values in, 1 out)": pair(
-                lambda: (db_pool.encode_jsonb(document), db_pool.decode_jsonb(binary)),
-                lambda: (dumps(document).encode(), json.loads(text.decode())), times=4),
+            "counter_request_ids (vs uuid4)": pair(lambda: f"{prefix}{next(counter_ids):016x}",
+                                                   lambda: uuid.uuid4().hex),
+            "reused_stations (a change at one station of four vs scoring all)": pair(
+                lambda: score_candidate(rubric, changed, earlier=result, changed=(station,)),
+                lambda: score_candidate(rubric, changed), n=5000),
             "one_middleware (vs a chain of four)": {"with_us": round(chained[0], 2), "without_us": round(chained[1], 2),
                                                     "gain_us": round(chained[1] - chained[0], 2)},
         },
         "removed": {
-            "counter_request_ids (vs uuid4)": pair(lambda: f"{prefix}{next(counter_ids):016x}",
-                                                   lambda: uuid.uuid4().hex),
             "orjson_body_parser (vs json.loads)": pair(lambda: orjson.loads(BODY), lambda: decode(BODY)),
             "per_second_timestamps": pair(_per_second_clock(), lambda: rfc3339(datetime.now(UTC)), times=2),
             "hand_counted_request_metrics (vs prometheus_client)": pair(
@@ -170,9 +170,6 @@ async def run() -> dict[str, Any]:
                 lambda: cached_fraction(37, 12), lambda: Fraction(37, 12), times=12),
             "integer_round4 (vs Decimal, 2 per PUT)": pair(
                 lambda: _integer_round4(Fraction(2279, 36)), lambda: round4(Fraction(2279, 36)), times=2),
-            "whole_candidate_scored_rendered_encoded (the cost the reuse of unchanged stations cut)": {
-                "without_us": per_call_us(lambda: dumps_bytes(render(score_candidate(rubric, data), {"id": "x"})),
-                                          5000)},
         },
     }
 

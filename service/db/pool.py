@@ -3,27 +3,15 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import asyncpg
 
-from service.jsontext import dumps, dumps_bytes
-
-_JSONB_VERSION = b"\x01"  # jsonb's binary format: a version byte, then the JSON text
-
-
-def encode_jsonb(value: Any) -> bytes:
-    return _JSONB_VERSION + dumps_bytes(value)
-
-
-def decode_jsonb(data: bytes) -> Any:
-    return json.loads(data[1:])
+from service.jsontext import dumps
 
 
 async def _init_connection(conn: asyncpg.Connection) -> None:
     await conn.set_type_codec("json", encoder=dumps, decoder=json.loads, schema="pg_catalog")
-    # jsonb values travel as UTF-8 bytes both ways: no str is made of a written value, nor of a read one.
-    await conn.set_type_codec("jsonb", encoder=encode_jsonb, decoder=decode_jsonb, schema="pg_catalog", format="binary")
+    await conn.set_type_codec("jsonb", encoder=dumps, decoder=json.loads, schema="pg_catalog")
 
 
 async def _keep_session(conn: asyncpg.Connection) -> None:

@@ -6,15 +6,12 @@ from __future__ import annotations
 import uuid
 from collections import OrderedDict
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 import asyncpg
 
 from service.recruitment.domain.model import CandidateInput, Moderation, Scorecard
 from service.recruitment.domain.results import Result
-
-if TYPE_CHECKING:
-    from service.recruitment.changes import Change
 
 
 class CandidateState(NamedTuple):
@@ -82,11 +79,9 @@ class StateCache:
     def forget(self, key: StateKey) -> None:
         self._states.pop(key, None)
 
-    def after_write(self, key: StateKey, change: Change, before: CandidateState, scored: CandidateInput,
-                    result: Result, digest: str) -> None:
-        """Keep the state a successful write left (its revision is the next one), or forget it."""
-        if not change.keeps_state:
-            self.forget(key)
-            return
+    def after_write(self, key: StateKey, before: CandidateState, scored: CandidateInput, result: Result,
+                    digest: str) -> None:
+        """Keep the state a successful write left: the state before with the scored input's scorecards, the
+        next revision, and the result and digest written."""
         self.put(key, before._replace(revision=before.revision + 1, scorecards=list(scored.scorecards),
                                       result_status=result.status, digest=digest, result=result))

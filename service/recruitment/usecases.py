@@ -165,8 +165,11 @@ async def score_and_write(conn: Connection, who: Caller, catalogue: Catalogue, b
     if not outcome.written:
         return None
     if states is not None:
-        states.after_write((who.org_id, state.campaign["id"], state.candidate_ref), change, state, scored,
-                           result, digest)
+        key = (who.org_id, state.campaign["id"], state.candidate_ref)
+        if change.keeps_state:
+            states.after_write(key, state, scored, result, digest)
+        else:
+            states.forget(key)
     return AppliedChange(state, result)
 
 

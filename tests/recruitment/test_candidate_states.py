@@ -1,4 +1,4 @@
-"""The states a web process keeps of the candidates it wrote: bounded, and kept only for scorecard writes."""
+"""The states a web process keeps of the candidates it wrote: bounded, the next revision with the card replaced."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import uuid
 from fractions import Fraction
 
 from service.recruitment.candidate_states import CandidateState, StateCache
-from service.recruitment.changes import ModerationPost, ScorecardPut
+from service.recruitment.changes import ScorecardPut
 from service.recruitment.domain.model import Scorecard
 from service.recruitment.domain.results import Result
 
@@ -35,20 +35,10 @@ def test_a_scorecard_write_leaves_the_next_revision_with_the_card_replaced() -> 
     cache, key = StateCache(), (ORG, CAMPAIGN, "A")
     before = state("A", [Scorecard("s1", "p1", {"c": 2}), Scorecard("s1", "p2", {"c": 3})])
     card = ScorecardPut("s1", "p1", {"marks": {"c": 5}})
-    cache.after_write(key, card, before, card.scoring_input(before), result("A", "complete"), "d" * 64)
+    cache.after_write(key, before, card.scoring_input(before), result("A", "complete"), "d" * 64)
     after = cache.get(key)
     assert after.revision == before.revision + 1
     assert sorted((c.panellist_ref, c.marks["c"]) for c in after.scorecards) == [("p1", 5), ("p2", 3)]
     assert (after.result_status, after.digest) == ("complete", "d" * 64)
     assert after.result == result("A", "complete")  # for the next change to take its other stations from
     assert before.revision == 7 and len(before.scorecards) == 2  # the state before is left as it was
-
-
-def test_a_moderation_write_forgets_the_state() -> None:
-    cache, key = StateCache(), (ORG, CAMPAIGN, "A")
-    cache.put(key, state("A"))
-    body = {"station_id": "s1", "criterion_id": "c", "mark": 3, "reason": "agreed", "moderator_ref": "chair"}
-    moderation = ModerationPost(body)
-    cache.after_write(key, moderation, state("A"), moderation.scoring_input(state("A")),
-                      result("A", "incomplete"), "d" * 64)
-    assert cache.get(key) is None

@@ -180,6 +180,11 @@ async def test_moderation_flow_and_events(api: Api, conn) -> None:
     assert (cleared["flagged"], cleared["moderated"], cleared["aggregate"]) == (False, True, 4)
     assert cleared["moderation"] == {"mark": 4, "reason": "Panel agreed after discussion", "moderator_ref": "chair-1"}
     assert result["status"] == "complete"
+    # A scorecard after the moderation is scored with it: the stored standing the ranking reads stays complete.
+    assert (await api.put(f"{base}/scorecards/{first['id']}/p3",
+                          {"marks": full_marks(rubric, first["id"], 4)})).json["result_status"] == "complete"
+    standing = (await api.get(f"/v1/campaigns/{campaign['id']}/ranking")).json["items"][0]
+    assert (standing["status"], standing["rank"]) == ("complete", 1)
     audit = (await api.get("/v1/audit-events", action="moderation.recorded")).json["items"]
     assert audit[0]["before"] == {"moderation": None, "aggregate": 3}
     assert audit[0]["after"]["moderation"]["mark"] == 4

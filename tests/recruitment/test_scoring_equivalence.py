@@ -27,9 +27,9 @@ import yaml
 from service import numbers
 from service.numbers import exact
 from service.recruitment.domain import scoring
-from service.recruitment.domain.model import CandidateInput, Moderation, PanelRubric, Rule, Scorecard, Station
+from service.recruitment.domain.model import CandidateInput, Moderation, PanelRubric, Reason, Rule, Scorecard, Station
 from service.recruitment.domain.render import render
-from service.recruitment.domain.results import CriterionResult, Reason, Result, StationResult
+from service.recruitment.domain.results import CriterionResult, Result, StationResult
 from service.rubrics.domain.model import with_defaults
 
 RUBRICS = Path(__file__).resolve().parents[2] / "rubrics"

@@ -1,5 +1,5 @@
 """Recruitment scoring's inputs: the rubric as scoring reads it (with its per-station plans) and a
-candidate's scorecards, moderations and components (the outputs are in results.py)."""
+candidate's scorecards, moderations and components; a reason (the outputs are in results.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from functools import cached_property
 from typing import Any
 
 from service.numbers import Number, exact, exact_sum, number_text
-from service.recruitment.domain.results import Reason
 
 # --- the rubric, as the scoring needs it ---------------------------------------------------------
 
@@ -30,6 +29,14 @@ class Rule:
     kind: str
     value: Fraction
     count: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """Why a result is not complete or not appointable: a machine-readable code and a sentence."""
+
+    code: str
+    detail: str
 
 
 @dataclass(frozen=True, slots=True)

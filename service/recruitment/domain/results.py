@@ -1,4 +1,4 @@
-"""Recruitment scoring's outputs: a reason, and the result of each criterion, station and candidate.
+"""Recruitment scoring's outputs: the result of each criterion, station and candidate.
 
 Immutable named tuples: a candidate is scored on every write, building one per criterion and station,
 and a named tuple is built in under half the time of a frozen dataclass (bench/bench_mechanisms.py).
@@ -7,15 +7,9 @@ and a named tuple is built in under half the time of a frozen dataclass (bench/b
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
-if TYPE_CHECKING:
-    from service.recruitment.domain.model import Moderation
-
-
-class Reason(NamedTuple):
-    code: str
-    detail: str
+from service.recruitment.domain.model import Moderation, Reason
 
 
 class CriterionResult(NamedTuple):

@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from fractions import Fraction
 
 from service.numbers import number_text, round4
-from service.recruitment.domain.model import Rule
-from service.recruitment.domain.results import Reason, StationResult
+from service.recruitment.domain.model import Reason, Rule
+from service.recruitment.domain.results import StationResult
 
 
 def check_rule(rule: Rule, marks: Sequence[int], stations: Sequence[StationResult], raw_total: int,

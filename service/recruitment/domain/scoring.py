@@ -25,8 +25,8 @@ from fractions import Fraction
 from functools import lru_cache
 
 from service.numbers import exact, exact_sum, weighted_sum
-from service.recruitment.domain.model import CandidateInput, Moderation, PanelRubric, StationPlan
-from service.recruitment.domain.results import CriterionResult, Reason, Result, StationResult
+from service.recruitment.domain.model import CandidateInput, Moderation, PanelRubric, Reason, StationPlan
+from service.recruitment.domain.results import CriterionResult, Result, StationResult
 from service.recruitment.domain.rules import check_rule
 
 
