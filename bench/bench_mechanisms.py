@@ -2,9 +2,9 @@
 
 Each line gives microseconds per scorecard PUT with the mechanism and without it (for a mechanism the
 code no longer has, a copy of it here), and the gain. A gain under 3 % of the web process's CPU per
-PUT (`bench_recruitment`'s `web_cpu_ms_per_request`, about 0.4 ms on the development machine, so about
-12 us) cannot move the PUT/bare ratio by 3 %; bench/README.md
-records which mechanisms were kept on that rule, beside whole runs of `bench_recruitment` with a
+PUT (`bench_recruitment`'s `web_cpu_ms_per_request`, 0.6-0.9 ms on the development machine, so
+18-27 us) cannot move the PUT/bare ratio by 3 %; in-process figures on that machine vary by up to
+a factor of two between runs, so compare the two columns of one run. bench/README.md records which mechanisms were kept on that rule, beside whole runs of `bench_recruitment` with a
 mechanism switched off (write batching and the candidate state cache act in PostgreSQL as much as
 in this process, so only such runs measure them).
 """
@@ -31,6 +31,7 @@ from service.config import ROOT
 from service.jsontext import rfc3339
 from service.numbers import round4
 from service.recruitment.domain.model import CandidateInput, PanelRubric, Scorecard
+from service.recruitment.domain.render import render
 from service.recruitment.domain.results import CriterionResult
 from service.recruitment.domain.scoring import score_candidate
 from service.rubrics.domain.model import with_defaults
@@ -138,6 +139,9 @@ async def run() -> dict[str, Any]:
     changed = CandidateInput("C1", [Scorecard(c.station_id, c.panellist_ref, dict.fromkeys(c.marks, 5))
                                     if (c.station_id, c.panellist_ref) == (station, "p1") else c
                                     for c in data.scorecards])
+    rescored = score_candidate(rubric, changed, earlier=result, changed=(station,))
+    pin = {"id": "st3-interview", "version": 1, "hash": "0" * 64}
+    result_json = render(result, pin)
     chained = [await _chain(layers) for layers in (1, 4)]
     validate_now = functools.partial(registry.errors, "scorecard-put", document)
     return {
@@ -154,6 +158,8 @@ async def run() -> dict[str, Any]:
             "reused_stations (a change at one station of four vs scoring all)": pair(
                 lambda: score_candidate(rubric, changed, earlier=result, changed=(station,)),
                 lambda: score_candidate(rubric, changed), n=5000),
+            "reused_station_json (a change at one station of four vs rendering all)": pair(
+                lambda: render(rescored, pin, earlier=(result, result_json)), lambda: render(rescored, pin), n=5000),
             "one_middleware (vs a chain of four)": {"with_us": round(chained[0], 2), "without_us": round(chained[1], 2),
                                                     "gain_us": round(chained[1] - chained[0], 2)},
         },

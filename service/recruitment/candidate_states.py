@@ -28,9 +28,10 @@ class CandidateState(NamedTuple):
     moderations: dict[tuple[str, str], dict[str, Any]]  # (station, criterion) -> the stored moderation
     result_status: str | None
     digest: str | None
-    # The result of this very state as this process scored it (None when read): a change scores again
-    # only the stations it touches and takes the others from it.
+    # The result of this very state as this process scored it, and its JSON (None when read): a change
+    # scores and renders again only the stations it touches and takes the others from them.
     result: Result | None = None
+    result_json: dict[str, Any] | None = None
 
     @classmethod
     def from_row(cls, row: asyncpg.Record) -> CandidateState:
@@ -80,8 +81,9 @@ class StateCache:
         self._states.pop(key, None)
 
     def after_write(self, key: StateKey, before: CandidateState, scored: CandidateInput, result: Result,
-                    digest: str) -> None:
+                    result_json: dict[str, Any], digest: str) -> None:
         """Keep the state a successful write left: the state before with the scored input's scorecards, the
-        next revision, and the result and digest written."""
+        next revision, and the result (with its JSON) and digest written."""
         self.put(key, before._replace(revision=before.revision + 1, scorecards=list(scored.scorecards),
-                                      result_status=result.status, digest=digest, result=result))
+                                      result_status=result.status, digest=digest, result=result,
+                                      result_json=result_json))

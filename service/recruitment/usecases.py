@@ -150,7 +150,9 @@ async def score_and_write(conn: Connection, who: Caller, catalogue: Catalogue, b
     change.check(rubric, version)
     scored = change.scoring_input(state)
     result = score_candidate(rubric, scored, earlier=state.result, changed=change.stations)
-    standing, digest = stored_summary(result, render(result, version.pin), rubric)
+    earlier = None if state.result is None or state.result_json is None else (state.result, state.result_json)
+    result_json = render(result, version.pin, earlier=earlier)
+    standing, digest = stored_summary(result, result_json, rubric)
     changed = digest != state.digest
     events = result_events(state, result, base_url) if changed else []
     outcome = await write(store.CandidateWrite(
@@ -167,7 +169,7 @@ async def score_and_write(conn: Connection, who: Caller, catalogue: Catalogue, b
     if states is not None:
         key = (who.org_id, state.campaign["id"], state.candidate_ref)
         if change.keeps_state:
-            states.after_write(key, state, scored, result, digest)
+            states.after_write(key, state, scored, result, result_json, digest)
         else:
             states.forget(key)
     return AppliedChange(state, result)

@@ -35,10 +35,12 @@ def test_a_scorecard_write_leaves_the_next_revision_with_the_card_replaced() -> 
     cache, key = StateCache(), (ORG, CAMPAIGN, "A")
     before = state("A", [Scorecard("s1", "p1", {"c": 2}), Scorecard("s1", "p2", {"c": 3})])
     card = ScorecardPut("s1", "p1", {"marks": {"c": 5}})
-    cache.after_write(key, before, card.scoring_input(before), result("A", "complete"), "d" * 64)
+    result_json = {"candidate_ref": "A", "stations": []}
+    cache.after_write(key, before, card.scoring_input(before), result("A", "complete"), result_json, "d" * 64)
     after = cache.get(key)
     assert after.revision == before.revision + 1
     assert sorted((c.panellist_ref, c.marks["c"]) for c in after.scorecards) == [("p1", 5), ("p2", 3)]
     assert (after.result_status, after.digest) == ("complete", "d" * 64)
     assert after.result == result("A", "complete")  # for the next change to take its other stations from
+    assert after.result_json is result_json
     assert before.revision == 7 and len(before.scorecards) == 2  # the state before is left as it was

@@ -76,11 +76,15 @@ def ref_score_candidate(rubric: PanelRubric, data: CandidateInput) -> Result:
                 flagged=ref_flagged(values, math.ceil(rubric.threshold), moderation is not None),
                 moderation=moderation))
         complete = all(c.aggregate is not None for c in criteria)
+        threshold = ref_show(rubric.threshold)
         stations.append(StationResult(
             station_id=station.id,
             score=ref_sum(c.weight * c.aggregate for c in criteria) if complete else None,  # type: ignore[operator]
             max=station_max[station.id], scorecards=len(cards), required=station.panellists,
-            criteria=tuple(criteria)))
+            criteria=tuple(criteria), individual_marks=tuple(m for c in criteria for m in c.marks.values()),
+            flag_reasons=tuple(Reason("needs_moderation", f"marks for {c.criterion_id} at station {station.id} "
+                                                          f"differ by {threshold} or more and are not moderated")
+                               for c in criteria if c.flagged)))
         if len(cards) < station.panellists:
             reasons.append(Reason("missing_scorecards",
                                   f"station {station.id} has {len(cards)} of {station.panellists} scorecards"))
@@ -338,17 +342,19 @@ def changed_at_one_station(rng: random.Random, rubric: PanelRubric, data: Candid
 
 @pytest.mark.parametrize(("name", "doc"), DOCUMENTS, ids=[name for name, _ in DOCUMENTS])
 def test_a_change_rescored_from_the_result_before_it_equals_a_full_scoring(name: str, doc: dict[str, Any]) -> None:
-    """Scoring only the station a change touches (taking the others from the result before the change) gives
-    the same result, and the same JSON byte for byte, as scoring the whole candidate; a chain of changes
-    reuses each step's result, as the service does for one candidate's successive writes."""
+    """Scoring and rendering only the station a change touches (taking the others from the result before the
+    change and its JSON) gives the same result, and the same JSON byte for byte, as scoring the whole
+    candidate; a chain of changes reuses each step's result, as the service does for one candidate's
+    successive writes."""
     rng = random.Random(f"rescoring-{name}")
-    reused = 0
+    reused = reused_json = 0
     for i in range(300):
         rubric = variant(rng, doc) if i % 5 else PanelRubric.from_document(doc)
         data = candidate(rng, rubric, f"C{i}")
         before = outcome(scoring.score_candidate, rubric, data)
         if not isinstance(before, Result):
             continue
+        before_json = render(before, PIN)
         for _ in range(5):
             data, station = changed_at_one_station(rng, rubric, data)
             full = outcome(scoring.score_candidate, rubric, data)
@@ -359,10 +365,13 @@ def test_a_change_rescored_from_the_result_before_it_equals_a_full_scoring(name:
                 break
             assert isinstance(partial, Result)
             same_types(partial, full)
-            assert orjson.dumps(render(partial, PIN)) == orjson.dumps(render(full, PIN))
+            partial_json = render(partial, PIN, earlier=(before, before_json))
+            assert orjson.dumps(partial_json) == orjson.dumps(render(full, PIN))
             reused += sum(a is b for a, b in zip(partial.stations, before.stations, strict=True))
-            before = partial
+            reused_json += sum(a is b for a, b in zip(partial_json["stations"], before_json["stations"], strict=True))
+            before, before_json = partial, partial_json
     assert reused > 1000  # most stations were taken from the result before, not scored again
+    assert reused_json == reused  # nor rendered again
 
 
 def test_round4_matches_decimal_quantisation() -> None:

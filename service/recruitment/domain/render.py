@@ -12,8 +12,19 @@ from service.recruitment.domain.model import Moderation
 from service.recruitment.domain.results import Result, StationResult
 
 
-def render(result: Result, rubric_pin: Mapping[str, Any]) -> dict[str, Any]:
-    """The result JSON: exact values as JSON numbers at full precision, percent and composite to 4 places."""
+def render(result: Result, rubric_pin: Mapping[str, Any], *,
+           earlier: tuple[Result, Mapping[str, Any]] | None = None) -> dict[str, Any]:
+    """The result JSON: exact values as JSON numbers at full precision, percent and composite to 4 places.
+
+    `earlier`, when given, is the result this one was scored from (score_candidate's `earlier`) with its JSON:
+    a station taken from it as it was (the very same StationResult) keeps its JSON too.
+    """
+    if earlier is None:
+        stations = [render_station(s) for s in result.stations]
+    else:
+        before, before_json = earlier
+        stations = [kept if s is old else render_station(s)
+                    for s, old, kept in zip(result.stations, before.stations, before_json["stations"], strict=True)]
     return {
         "candidate_ref": result.candidate_ref,
         "status": result.status,
@@ -25,7 +36,7 @@ def render(result: Result, rubric_pin: Mapping[str, Any]) -> dict[str, Any]:
         "composite": None if result.composite is None else round4(result.composite),
         "appointable": result.appointable,
         "reasons": [{"code": r.code, "detail": r.detail} for r in result.reasons],
-        "stations": [render_station(s) for s in result.stations],
+        "stations": stations,
         "rubric": dict(rubric_pin),
     }
 

@@ -32,6 +32,9 @@ class StationResult(NamedTuple):
     scorecards: int
     required: int
     criteria: tuple[CriterionResult, ...]
+    # What the candidate's result takes from each station, worked out once with the station's criteria:
+    individual_marks: tuple[int, ...]  # every panellist's mark at the station, criterion by criterion
+    flag_reasons: tuple[Reason, ...]  # the reasons of its flagged criteria, in criterion order
 
 
 class Result(NamedTuple):

@@ -82,24 +82,28 @@ def score_station(rubric: PanelRubric, plan: StationPlan, cards: Sequence[tuple[
                   moderations: Mapping[str, Moderation]) -> StationResult:
     """One station's result from its scorecards, as (panellist_ref, marks) in panellist order, and its
     moderations by criterion."""
-    criteria = []
+    criteria, individual, flag_reasons = [], [], []
     # Σ_c weight_num(c) × aggregate(s,c) = num / den: the station score × plan.weight_denominator
     num, den, scored = 0, 1, True
     for criterion in plan.criteria:
         marks = {ref: card_marks[criterion.id] for ref, card_marks in cards if criterion.id in card_marks}
         values = tuple(marks.values())
+        individual += values
         agg, spread = _aggregate_and_spread(values, rubric.aggregation) if values else (None, 0)
         moderation = moderations.get(criterion.id)
         if moderation is not None:
             agg = moderation.mark
         flagged = moderation is None and bool(values) and spread >= rubric.spread_threshold
+        if flagged:
+            flag_reasons.append(criterion.flag_reason)
         criteria.append(CriterionResult(criterion.id, criterion.weight, marks, agg, flagged, moderation))
         if agg is None:
             scored = False
         else:
             num, den = num * agg.denominator + criterion.weight_num * agg.numerator * den, den * agg.denominator
     score = Fraction(num, den * plan.weight_denominator) if scored else None
-    return StationResult(plan.station.id, score, plan.max, len(cards), plan.station.panellists, tuple(criteria))
+    return StationResult(plan.station.id, score, plan.max, len(cards), plan.station.panellists, tuple(criteria),
+                         tuple(individual), tuple(flag_reasons))
 
 
 def combine(rubric: PanelRubric, data: CandidateInput, stations: Sequence[StationResult]) -> Result:
@@ -107,11 +111,9 @@ def combine(rubric: PanelRubric, data: CandidateInput, stations: Sequence[Statio
     individual: list[int] = []
     reasons: list[Reason] = []
     flag_reasons: list[Reason] = []
-    for s, plan in zip(stations, rubric.station_plans, strict=True):
-        for c, plan_criterion in zip(s.criteria, plan.criteria, strict=True):
-            individual += c.marks.values()
-            if c.flagged:
-                flag_reasons.append(plan_criterion.flag_reason)
+    for s in stations:
+        individual += s.individual_marks
+        flag_reasons += s.flag_reasons
         if s.scorecards < s.required:
             reasons.append(Reason("missing_scorecards", f"station {s.station_id} has {s.scorecards} of {s.required}"
                                                         " scorecards"))
