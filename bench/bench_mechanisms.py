@@ -4,7 +4,8 @@ Each line gives microseconds per scorecard PUT with the mechanism and without it
 code no longer has, a copy of it here), and the gain. A gain under 3 % of the web process's CPU per
 PUT (`bench_recruitment`'s `web_cpu_ms_per_request`, 0.6-0.9 ms on the development machine, so
 18-27 us) cannot move the PUT/bare ratio by 3 %; in-process figures on that machine vary by up to
-a factor of two between runs, so compare the two columns of one run. bench/README.md records which mechanisms were kept on that rule, beside whole runs of `bench_recruitment` with a
+a factor of two between runs, so compare the two columns of one run. bench/README.md records
+which mechanisms were kept on that rule, beside whole runs of `bench_recruitment` with a
 mechanism switched off (write batching and the candidate state cache act in PostgreSQL as much as
 in this process, so only such runs measure them).
 """
