@@ -1,30 +1,60 @@
-"""The OpenAPI document and its human-readable page."""
+"""The contract as served (bundled: see contract.py) and its page, Swagger UI shipped with the service."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import swagger_ui
 import yaml
 from aiohttp import web
 
-from service.config import ROOT
-from service.web.docs_page import render
+from service.jsontext import dumps_bytes
+from service.web.contract import bundle
 
-SPEC_PATH = ROOT / "openapi.yaml"
+SWAGGER_UI = Path(swagger_ui.__file__).parent / "static"  # Swagger UI's own files, from its PyPI package
+OWN_STATIC = Path(__file__).parent / "static"
+CONTRACT_JSON = web.AppKey("contract_json", bytes)
+CONTRACT_YAML = web.AppKey("contract_yaml", str)
+DOCS_PAGE = """<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width,initial-scale=1">
+  <title>MLCF assessment service API</title>
+  <link rel="stylesheet" href="/docs/assets/swagger-ui.css">
+  <link rel="icon" type="image/png" href="/docs/assets/favicon-32x32.png">
+</head>
+<body>
+  <div id="swagger-ui"></div>
+  <script src="/docs/assets/swagger-ui-bundle.js"></script>
+  <script src="/docs/page/docs.js"></script>
+</body>
+</html>
+"""
+
 routes = web.RouteTableDef()
-SPEC_TEXT = web.AppKey("spec_text", str)
-DOCS_HTML = web.AppKey("docs_html", str)
 
 
 def load(app: web.Application) -> None:
-    text = SPEC_PATH.read_text(encoding="utf-8")
-    app[SPEC_TEXT] = text
-    app[DOCS_HTML] = render(yaml.safe_load(text))
+    contract = bundle()
+    app[CONTRACT_JSON] = dumps_bytes(contract)
+    app[CONTRACT_YAML] = yaml.safe_dump(contract, sort_keys=False, allow_unicode=True, width=120)
+
+
+@routes.get("/openapi.json")
+async def openapi_json(request: web.Request) -> web.Response:
+    return web.Response(body=request.app[CONTRACT_JSON], content_type="application/json")
 
 
 @routes.get("/openapi.yaml")
-async def openapi(request: web.Request) -> web.Response:
-    return web.Response(text=request.app[SPEC_TEXT], content_type="application/yaml")
+async def openapi_yaml(request: web.Request) -> web.Response:
+    return web.Response(text=request.app[CONTRACT_YAML], content_type="application/yaml")
 
 
 @routes.get("/docs")
 async def docs(request: web.Request) -> web.Response:
-    return web.Response(text=request.app[DOCS_HTML], content_type="text/html")
+    return web.Response(text=DOCS_PAGE, content_type="text/html")
+
+
+routes.static("/docs/assets", SWAGGER_UI)
+routes.static("/docs/page", OWN_STATIC)
