@@ -2,10 +2,10 @@
 
 A module declares an event once, at import time::
 
-    @inbound_event("appraisal.opened", schema="events/appraisal-opened")
-    async def appraisal_opened(conn, ctx, data):
+    @inbound_event("roster.updated", schema="events/roster-updated")
+    async def roster_updated(conn, ctx, data):
         ...  # write through store functions (never commit), audit with ctx.caller
-        return {"appraisal_id": str(appraisal_id)}
+        return {"roster_id": str(roster_id)}
 
 The handler runs inside the transaction that records the receipt, so its effect and the receipt
 commit together. It returns the JSON body answered to the sender (and replayed on duplicates), or

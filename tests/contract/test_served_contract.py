@@ -4,6 +4,7 @@ use, so a validator or a generator pointed at the running service needs nothing 
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 import yaml
@@ -12,6 +13,7 @@ from referencing.exceptions import Unresolvable
 
 from service.config import ROOT
 from service.web.contract import bundle
+from service.webhooks import events, inbound
 from tests.support.api import Api
 
 
@@ -89,3 +91,17 @@ def test_only_json_files_beside_the_contract_are_read(tmp_path) -> None:
     with pytest.raises(Unresolvable) as refused:
         bundle(tmp_path / "openapi.yaml")
     assert "not a JSON Schema file beside the contract" in str(refused.value.__cause__.__cause__)
+
+
+def backticked(text: str) -> set[str]:
+    return set(re.findall(r"`([a-z_]+(?:\.[a-z_]+)+|ping)`", text))
+
+
+def test_the_documented_event_types_are_the_ones_the_service_has() -> None:
+    contract = bundle()
+    subscribe = contract["paths"]["/v1/webhook-endpoints"]["post"]["description"]
+    assert backticked(subscribe.split("Events you can subscribe to:")[1].split(";")[0]) == set(events.subscribable())
+    assert set(contract["components"]["schemas"]["OutboundEnvelope"]["properties"]["type"]["enum"]) == set(
+        events.OUTBOUND_EVENTS)
+    receive = contract["paths"]["/v1/hooks/{source_id}"]["post"]["description"]
+    assert backticked(receive.split("Accepted types:")[1].split(". Any other")[0]) == set(inbound.DEFAULT.names())

@@ -162,7 +162,7 @@ async def test_redeliver_sends_the_same_message_again(manager, conn, org, make_w
 
 async def test_ping_reaches_the_endpoint_whatever_it_subscribes_to(
         manager, make_worker, receiver: Receiver) -> None:
-    endpoint = await subscribe(manager, receiver.url, ("survey.report_ready",))
+    endpoint = await subscribe(manager, receiver.url, ("candidate.moderation_required",))
     queued = await manager.post(f"/v1/webhook-endpoints/{endpoint['id']}/ping")
     async with make_worker() as worker:
         assert await worker.run_burst() == 1
