@@ -218,8 +218,10 @@ def result_events(state: CandidateState, result: Result, base_url: str) -> list[
     return events
 
 
-def ranking_items(rows: list[asyncpg.Record]) -> list[dict[str, Any]]:
-    """The ranking's items from stored standings: ranked candidates first, in rank order."""
+def ranking_items(rows: list[asyncpg.Record], rubric: PanelRubric) -> list[dict[str, Any]]:
+    """The ranking's items from stored standings: ranked candidates first, in rank order; each one's
+    station scores in the rubric's order of stations (the stored standing, jsonb, keeps no key order)."""
+    stations = [s.id for s in rubric.stations]
     standings = [ranking.Standing(
         candidate_ref=r["standing"]["candidate_ref"], status=r["status"], appointable=r["appointable"],
         composite=_fraction(r["standing"]["exact"]["composite"]),
@@ -230,7 +232,7 @@ def ranking_items(rows: list[asyncpg.Record]) -> list[dict[str, Any]]:
         items.append({"rank": entry.rank, "candidate_ref": st["candidate_ref"], "composite": st["composite"],
                       "percent": st["percent"], "raw_total": st["raw_total"], "status": entry.standing.status,
                       "appointable": entry.standing.appointable, "reasons": st["reasons"],
-                      "station_scores": st["station_scores"]})
+                      "station_scores": {s: st["station_scores"][s] for s in stations if s in st["station_scores"]}})
     return items
 
 

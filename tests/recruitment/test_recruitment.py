@@ -242,10 +242,16 @@ async def test_ranking_as_csv_and_reliability(api: Api) -> None:
                                                                                               mark)})
     ranking = (await api.get(f"/v1/campaigns/{campaign['id']}/ranking")).json["items"]
     assert [(i["rank"], i["candidate_ref"]) for i in ranking] == [(1, "B"), (2, "=HYPERLINK(1)"), (2, "C")]
+    order = [s["id"] for s in rubric["stations"]]  # not the order stored jsonb would give (shortest key first)
+    assert order != sorted(order, key=lambda s: (len(s), s))
+    assert all(list(i["station_scores"]) == order for i in ranking)
+    result = (await api.get(f"/v1/campaigns/{campaign['id']}/candidates/B/result")).json
+    assert [s["station_id"] for s in result["stations"]] == order
     csv_reply = await api.get(f"/v1/campaigns/{campaign['id']}/ranking", headers={"Accept": "text/csv"})
     assert csv_reply.content_type == "text/csv"
     lines = csv_reply.text.splitlines()
-    assert lines[0].startswith("rank,candidate_ref,composite,percent,raw_total,station:")
+    columns = ",".join(f"station:{s}" for s in order)
+    assert lines[0].startswith(f"rank,candidate_ref,composite,percent,raw_total,{columns},")
     assert lines[1].startswith("1,B,100,100,")
     assert lines[2].startswith("2,'=HYPERLINK(1),80,80,")
     assert (await api.get(f"/v1/campaigns/{campaign['id']}/ranking", headers={"Accept": "image/png"})).status == 406

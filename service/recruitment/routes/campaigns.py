@@ -116,9 +116,9 @@ async def get_ranking(request: web.Request) -> web.Response:
     kind = negotiate(request)
     campaign = await existing_campaign(request)
     pool = request.app[POOL]
-    items = usecases.ranking_items(await store.campaign_standings(pool, campaign["id"]))
+    _, rubric = await usecases.pinned_rubric(request.app[CATALOGUE], pool, campaign)
+    items = usecases.ranking_items(await store.campaign_standings(pool, campaign["id"]), rubric)
     if kind == "csv":
-        _, rubric = await usecases.pinned_rubric(request.app[CATALOGUE], pool, campaign)
         return web.Response(text=ranking_csv(items, [s.id for s in rubric.stations]), content_type="text/csv",
                             headers={"Content-Disposition": f'attachment; filename="ranking-{campaign["id"]}.csv"'})
     return json_response({"campaign_id": str(campaign["id"]), "status": campaign["status"], "items": items})
@@ -133,7 +133,8 @@ async def finalise(request: web.Request) -> web.Response:
         if campaign["status"] == "finalised":
             raise Conflict("The campaign is already finalised")
         row = await store.finalise(conn, campaign["id"])
-        items = usecases.ranking_items(await store.campaign_standings(conn, campaign["id"]))
+        _, rubric = await usecases.pinned_rubric(request.app[CATALOGUE], conn, campaign)
+        items = usecases.ranking_items(await store.campaign_standings(conn, campaign["id"]), rubric)
         body = campaign_json(row)
         await emit(conn, who.org_id, "campaign.finalised", {**body, "ranking": items})
         await audit.record(conn, who, "campaign.finalised", "campaign", row["id"],
