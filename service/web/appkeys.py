@@ -21,3 +21,5 @@ POOL = web.AppKey("pool", asyncpg.Pool)
 METRICS = web.AppKey("metrics", Metrics)
 SCHEMAS = web.AppKey("schemas", SchemaRegistry)
 READINESS = web.AppKey("readiness", list[ReadinessCheck])
+# The query parameters each operation of the contract takes, by (METHOD, path template).
+QUERY_PARAMETERS = web.AppKey("query_parameters", dict[tuple[str, str], frozenset[str]])

@@ -83,6 +83,25 @@ def bundle(spec_path: Path = SPEC_PATH) -> dict[str, Any]:
     return spec
 
 
+def query_parameters(contract: dict[str, Any]) -> dict[tuple[str, str], frozenset[str]]:
+    """The query parameters each operation takes, by (METHOD, path template): the one list the gateway
+    holds requests to, so a parameter the contract does not name is refused, not silently ignored."""
+    shared = contract.get("components", {}).get("parameters", {})
+
+    def names(parameters: list[dict[str, Any]]) -> set[str]:
+        found = (shared[p["$ref"].rsplit("/", 1)[1]] if "$ref" in p else p for p in parameters)
+        return {p["name"] for p in found if p["in"] == "query"}
+    out = {}
+    for path, item in contract.get("paths", {}).items():
+        for method, op in item.items():
+            if method in ("get", "put", "post", "patch", "delete"):
+                taken = frozenset(names(item.get("parameters", [])) | names(op.get("parameters", [])))
+                out[method.upper(), path] = taken
+                if method == "get":
+                    out["HEAD", path] = taken
+    return out
+
+
 def _retrieve_under(folder: Path) -> Callable[[str], Resource]:
     """Retrieve `file:` URIs of JSON files under `folder` (the contract's own folder), nothing else."""
     def retrieve(uri: str) -> Resource:

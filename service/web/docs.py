@@ -9,7 +9,8 @@ import yaml
 from aiohttp import web
 
 from service.jsontext import dumps_bytes
-from service.web.contract import bundle
+from service.web.appkeys import QUERY_PARAMETERS
+from service.web.contract import bundle, query_parameters
 
 SWAGGER_UI = Path(swagger_ui.__file__).parent / "static"  # Swagger UI's own files, from its PyPI package
 OWN_STATIC = Path(__file__).parent / "static"
@@ -37,6 +38,7 @@ routes = web.RouteTableDef()
 
 def load(app: web.Application) -> None:
     contract = bundle()
+    app[QUERY_PARAMETERS] = query_parameters(contract)
     app[CONTRACT_JSON] = dumps_bytes(contract)
     app[CONTRACT_YAML] = yaml.safe_dump(contract, sort_keys=False, allow_unicode=True, width=120)
 

@@ -16,7 +16,7 @@ from aiohttp.typedefs import Handler
 
 from service.db import ConstraintViolation
 from service.web import idempotency, problems
-from service.web.appkeys import CONFIG, METRICS
+from service.web.appkeys import CONFIG, METRICS, QUERY_PARAMETERS
 from service.web.auth import CALLER, authenticate
 from service.web.bodies import bad_text
 from service.web.problems import FieldError
@@ -47,7 +47,7 @@ async def gateway(request: web.Request, handler: Handler) -> web.StreamResponse:
         try:
             if request.content_length is not None and request.content_length > request.app[CONFIG].max_body_bytes:
                 raise too_large(request)
-            check_url_text(request)
+            check_url(request)
             await authenticate(request)
             if idempotency.applies(request):
                 response = await idempotency.idempotent(request, handler)
@@ -100,13 +100,23 @@ def http_problem(exc: web.HTTPException, request: web.Request) -> problems.Probl
     return problems.for_status(exc.status, exc.reason)
 
 
-def check_url_text(request: web.Request) -> None:
+def check_url(request: web.Request) -> None:
     """URL values PostgreSQL could not store (NUL, lone surrogates) are refused before any query: a path
-    segment like that names nothing (404), a query parameter like that is invalid (422)."""
+    segment like that names nothing (404), a query parameter like that is invalid (422). Under /v1/, a
+    query parameter the operation does not take is refused too (422), as an unknown body field is."""
     if bad_text("".join(request.match_info.values())):  # one check of the segments together
         raise problems.NotFound(f"Nothing is at {request.path!r}")
     query = request.query
-    bad = [FieldError(reason, parameter=name) for name, value in query.items() if (reason := bad_text(value))] \
-        if query else []
+    if not query:
+        return
+    bad = [FieldError(reason, parameter=name) for name, value in query.items() if (reason := bad_text(value))]
     if bad:
         raise problems.ValidationFailed("A query parameter contains characters that are not allowed", errors=bad)
+    taken = request.app.get(QUERY_PARAMETERS, {}).get((request.method, route_name(request)))
+    if taken is None or not request.path.startswith("/v1/"):
+        return  # the API's rule; probes, metrics and the docs page take whatever they are sent
+    known = ", ".join(sorted(taken)) or "none"
+    unknown = [FieldError(f"is not a query parameter of this operation (it takes: {known})", parameter=name)
+               for name in dict.fromkeys(query) if name not in taken]
+    if unknown:
+        raise problems.ValidationFailed("Unknown query parameter", errors=unknown)
