@@ -43,11 +43,13 @@ def _not_json(constant: str) -> None:
     raise _NotJsonNumber(f"{constant} is not a JSON number")
 
 
-def _finite(text: str) -> float:
+def _number(text: str) -> int | float:
+    """A number written with a fraction or an exponent: an integer when its value is whole (4.0 and 4e0
+    are the integer 4, as JSON Schema counts them, so a mark sent as 4.0 is the mark 4), else a float."""
     value = float(text)
     if math.isinf(value):  # 1e400: beyond every float, and no stored number can hold it
         raise _NotJsonNumber(f"{text} is too large a number")
-    return value
+    return int(value) if value.is_integer() else value
 
 
 def decode(raw: bytes) -> Any:
@@ -55,7 +57,7 @@ def decode(raw: bytes) -> Any:
     body = raw[3:] if raw.startswith(codecs.BOM_UTF8) else raw
     try:
         # JSON between systems is UTF-8 (RFC 8259).
-        return json.loads(body.decode("utf-8"), parse_constant=_not_json, parse_float=_finite)
+        return json.loads(body.decode("utf-8"), parse_constant=_not_json, parse_float=_number)
     except UnicodeDecodeError:
         raise BadRequest("The request body is not UTF-8") from None
     except _NotJsonNumber as exc:

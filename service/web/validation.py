@@ -19,8 +19,9 @@ MAX_DEPTH = 32
 
 
 def strict_integer(checker: object, instance: object) -> bool:
-    # JSON Schema counts 3.0 as an integer; a mark, count or version sent as 3.0 is a client mistake,
-    # and letting it through would store floats where whole numbers are promised.
+    # JSON Schema counts 3.0 as an integer. Request bodies already hold it as the int 3 (web/bodies.py);
+    # in YAML rubric files a count or version written 3.0 would be a float where a whole number is
+    # promised, so only ints pass.
     return type(instance) is int
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import asyncpg
@@ -262,3 +263,19 @@ async def test_ranking_as_csv_and_reliability(api: Api) -> None:
     assert reliability["alpha"] == 1  # both panellists always agree, and candidates differ
     assert [p["panellist_ref"] for p in reliability["panellists"]] == ["p1", "p2"]
     assert all(p["severity"] == 0 and p["non_discriminating"] is False for p in reliability["panellists"])
+
+
+async def test_a_mark_written_4_0_is_the_mark_4_as_the_published_schema_says(api: Api, conn) -> None:
+    rubric, _, base = await new_candidate(api)
+    station = rubric["stations"][0]
+    criteria = station["criteria"]
+    body = '{"marks": {' + ", ".join(f'"{c}": {m}' for c, m in zip(criteria, ("4.0", "3", "5e0"), strict=False)) + "}}"
+    reply = await api.put(f"{base}/scorecards/{station['id']}/p1", data=body,
+                          headers={"Content-Type": "application/json"})
+    assert reply.status == 201, reply.text
+    expected = dict(zip(criteria, (4, 3, 5), strict=False))
+    assert reply.json["marks"] == expected and all(type(m) is int for m in reply.json["marks"].values())
+    stored = await conn.fetchval("SELECT marks::text FROM scorecards")
+    assert json.loads(stored) == expected and "." not in stored
+    result = (await api.get(base + "/result")).json
+    assert result["stations"][0]["criteria"][0]["marks"] == {"p1": 4}
