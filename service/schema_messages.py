@@ -35,34 +35,63 @@ NOT_HERE = "is not used by a rubric of this purpose"
 KEY_MESSAGES = frozenset({"is not a known field", "is required", NOT_HERE})
 _BOUNDS = {"exclusiveMinimum": "greater than", "exclusiveMaximum": "less than", "minimum": "at least",
            "maximum": "at most"}
-_TYPE_NAMES = {"string": "a string", "integer": "a whole number", "number": "a number", "object": "a mapping",
-               "array": "a list", "boolean": "true or false", "null": "null"}
+_TYPE_NAMES = {"string": "a string", "integer": "a whole number", "number": "a number",
+               "object": "an object (mapping)", "array": "a list", "boolean": "true or false", "null": "null"}
+
+
+def _got(value: object) -> str:
+    """What was sent, described without repeating it when it is text (which may be personal data)."""
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
+    if isinstance(value, int | float):
+        text = json.dumps(value)
+        return text if len(text) <= 40 else f"a number of {len(text)} digits"
+    if isinstance(value, str):
+        return f"a string of {len(value)} characters"
+    if isinstance(value, list):
+        return f"a list of {len(value)} items"
+    return "an object" if isinstance(value, dict) else type(value).__name__
 
 
 def _message(error: ValidationError) -> str:
-    """Plain-language messages for the common cases; jsonschema's own text otherwise."""
-    got = json.dumps(error.instance, default=str)
-    if len(got) > 60:
-        got = got[:57] + "..."
-    kind, expected = error.validator, error.validator_value
+    """A plain-language message that says what is wrong and the limit broken, and never repeats the
+    text that was sent (only its kind and size, or a number)."""
+    kind, expected, value = error.validator, error.validator_value, error.instance
+    got = _got(value)
     if kind == "not" and expected == {}:
         return NOT_HERE
     if kind == "type":
         names = [expected] if isinstance(expected, str) else list(expected)
         text = f"must be {' or '.join(_TYPE_NAMES.get(n, n) for n in names)} (got {got})"
-        if "string" in names and isinstance(error.instance, float):
-            text += f'; quote it: "{error.instance}"'
+        if "string" in names and isinstance(value, float):
+            text += f'; quote it: "{value}"'
         return text
     if kind in _BOUNDS:
         return f"must be {_BOUNDS[kind]} {expected} (got {got})"
+    if kind == "minLength":
+        return "must not be empty" if expected == 1 else f"must be at least {expected} characters (got {len(value)})"
+    if kind == "maxLength":
+        return f"must be at most {expected} characters (got {len(value)})"
     if kind == "enum":
         return f"must be one of {', '.join(map(str, expected))} (got {got})"
     if kind == "const":
         return f"must be {json.dumps(expected)} (got {got})"
     if kind == "pattern":
-        return f"{got} does not have the expected form ({expected})"
+        return f"does not have the expected form (the pattern {expected})"
+    if kind == "format":
+        return f"must be a valid {expected}"
     if kind == "minItems":
-        return f"needs at least {expected} item(s)"
+        return f"needs at least {expected} item(s) (got {len(value)})"
+    if kind == "maxItems":
+        return f"must have at most {expected} item(s) (got {len(value)})"
+    if kind == "uniqueItems":
+        return "must not hold the same item twice"
     if kind in ("minProperties", "maxProperties") and error.schema.get("maxProperties") == 1:
-        return f"must hold exactly one rule, e.g. `min_percent: 60` (got {got})"
-    return error.message
+        return f"must hold exactly one rule, e.g. `min_percent: 60` (got {len(value)} entries)"
+    if kind == "minProperties":
+        return f"needs at least {expected} entries (got {len(value)})"
+    if kind == "maxProperties":
+        return f"must have at most {expected} entries (got {len(value)})"
+    if kind == "multipleOf":
+        return f"must be a multiple of {expected} (got {got})"
+    return f"does not match the schema (its {kind} rule)"
