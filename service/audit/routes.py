@@ -9,7 +9,8 @@ from service.audit import store as audit
 from service.web.appkeys import POOL
 from service.web.auth import caller
 from service.web.marshal import UtcDateTime, Uuid
-from service.web.params import decode_cursor, page_limit, paged
+from service.web.params import decode_cursor, page_limit, paged, query_choice, query_time, seq_position
+from service.web.problems import FieldError, ValidationFailed
 from service.web.responses import json_response
 
 routes = web.RouteTableDef()
@@ -48,12 +49,27 @@ def readable_kinds(scopes: frozenset[str]) -> list[str]:
     return sorted(kind for kind, scope in READ_SCOPE.items() if scope is None or scope in scopes)
 
 
+def _position(value: object) -> tuple[str, int]:
+    """An audit cursor: the order it was issued for and the `seq` of the last event it saw."""
+    if not (isinstance(value, list) and len(value) == 2 and value[0] in ORDERS):
+        raise ValueError("not an audit cursor")
+    return value[0], seq_position(value[1])
+
+
+ORDERS = ("oldest_first", "newest_first")
+
+
 @routes.get("/v1/audit-events")
 async def list_audit_events(request: web.Request) -> web.Response:
     who = caller(request)
     limit = page_limit(request)
-    position = decode_cursor(request)
-    after = position or 0
-    rows = await audit.page(request.app[POOL], who.org_id, after_seq=after, limit=limit + 1,
-                            action=request.query.get("action"), object_types=readable_kinds(who.scopes))
-    return json_response(paged(rows, limit, _events.dump, lambda r: r["seq"]))
+    order = query_choice(request, "order", ORDERS) or "oldest_first"
+    since = query_time(request, "since")
+    cursor = decode_cursor(request, _position)
+    if cursor is not None and cursor[0] != order:
+        raise ValidationFailed("The cursor belongs to a listing in the other order",
+                               errors=[FieldError(f"was issued for order={cursor[0]}", parameter="cursor")])
+    rows = await audit.page(request.app[POOL], who.org_id, position=cursor[1] if cursor else None, limit=limit + 1,
+                            action=request.query.get("action"), object_types=readable_kinds(who.scopes),
+                            since=since, newest_first=order == "newest_first")
+    return json_response(paged(rows, limit, _events.dump, lambda r: [order, r["seq"]]))

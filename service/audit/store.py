@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -32,6 +33,11 @@ async def record(conn: asyncpg.Connection, caller: Caller, action: str, object_t
                        row["request_id"])
 
 
-async def page(conn: asyncpg.Connection | asyncpg.Pool, org_id: uuid.UUID, *, after_seq: int,
-               limit: int, object_types: list[str], action: str | None = None) -> list[asyncpg.Record]:
-    return await conn.fetch(QUERIES["page"], org_id, after_seq, action, limit, object_types)
+async def page(conn: asyncpg.Connection | asyncpg.Pool, org_id: uuid.UUID, *, position: int | None,
+               limit: int, object_types: list[str], action: str | None = None, since: datetime | None = None,
+               newest_first: bool = False) -> list[asyncpg.Record]:
+    """A page of events after `position` (the `seq` of the last one of the page before; None: from the
+    first, or the newest), oldest first unless `newest_first`, created at or after `since`."""
+    if newest_first:
+        return await conn.fetch(QUERIES["page_newest_first"], org_id, position, action, limit, object_types, since)
+    return await conn.fetch(QUERIES["page"], org_id, position or 0, action, limit, object_types, since)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Protocol
+from urllib.parse import quote
 
 from service.audit import store as audit
 from service.numbers import json_number
@@ -16,6 +17,12 @@ from service.recruitment.domain.scoring import aggregate
 from service.rubrics.catalogue import RubricVersion
 from service.tenants.domain.callers import Caller
 from service.web.problems import FieldError, ValidationFailed
+
+
+def candidate_object_id(state: CandidateState) -> str:
+    """How audit events name a candidate: `{campaign_id}/{candidate_ref}` (the ref percent-encoded, as in
+    its URL); its scorecards and moderations add `/{station_id}/{panellist_ref or criterion_id}`."""
+    return f"{state.campaign['id']}/{quote(state.candidate_ref, safe='')}"
 
 
 class Change(Protocol):
@@ -79,7 +86,8 @@ class ScorecardPut:
     def audit(self, who: Caller, state: CandidateState, rubric: PanelRubric, version: RubricVersion) -> dict[str, Any]:
         # `before` (the whole scorecard replaced, evidence and comment included) is read by the write itself.
         return audit.entry(who, "scorecard.replaced" if self.replaces(state) else "scorecard.submitted",
-                           "scorecard", f"{state.candidate_id}/{self.station_id}/{self.panellist_ref}",
+                           "scorecard", f"{candidate_object_id(state)}/{quote(self.station_id, safe='')}/"
+                                        f"{quote(self.panellist_ref, safe='')}",
                            rubric=version.pin, after=self.body)
 
     def parameters(self) -> dict[str, Any]:
@@ -123,7 +131,8 @@ class ModerationPost:
                  if c.station_id == station_id and criterion_id in c.marks]
         before = Fraction(previous["mark"]) if previous else aggregate(marks, rubric.aggregation)
         return audit.entry(who, "moderation.recorded", "moderation",
-                           f"{state.candidate_id}/{station_id}/{criterion_id}", rubric=version.pin,
+                           f"{candidate_object_id(state)}/{quote(station_id, safe='')}/{quote(criterion_id, safe='')}",
+                           rubric=version.pin,
                            before={"moderation": previous, "aggregate": json_number(before)},
                            after={"moderation": self.body})
 
@@ -149,7 +158,7 @@ class CandidateFieldsSaved:
 
     def audit(self, who: Caller, state: CandidateState, rubric: PanelRubric, version: RubricVersion) -> dict[str, Any]:
         return audit.entry(who, "candidate.created" if self.created else "candidate.updated", "candidate",
-                           state.candidate_id, rubric=version.pin,
+                           candidate_object_id(state), rubric=version.pin,
                            after={"candidate_ref": state.candidate_ref, **self.body})
 
     def parameters(self) -> dict[str, Any]:

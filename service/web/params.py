@@ -7,6 +7,7 @@ import binascii
 import json
 import uuid
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 
 from aiohttp import web
@@ -58,6 +59,22 @@ def query_choice(request: web.Request, name: str, choices: Sequence[str]) -> str
         allowed = ", ".join(choices)
         raise ValidationFailed(f"Query parameter {name} must be one of {allowed}",
                                errors=[FieldError(f"must be one of {allowed}", parameter=name)])
+    return value
+
+
+def query_time(request: web.Request, name: str) -> datetime | None:
+    """An optional RFC 3339 date-time with its offset (`2026-03-01T09:00:00Z`); 422 naming it otherwise."""
+    raw = request.query.get(name)
+    if raw is None:
+        return None
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        value = None
+    if value is None or value.tzinfo is None:
+        raise ValidationFailed(f"Query parameter {name} must be an RFC 3339 date-time",
+                               errors=[FieldError("must be an RFC 3339 date-time with its offset, e.g. "
+                                                  "2026-03-01T09:00:00Z", parameter=name)])
     return value
 
 

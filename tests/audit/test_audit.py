@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from service.audit import store as audit
 from service.tenants.domain.callers import Caller
+from tests.recruitment.recruitment_support import full_marks, new_candidate
 from tests.support.api import Api
 
 
@@ -45,3 +46,37 @@ async def test_bad_paging_parameters_are_422_with_parameter_names(api: Api) -> N
 
 def _unused(c: Caller) -> None:  # keeps the import honest for type checkers
     del c
+
+
+async def test_newest_first_since_and_cursors_that_keep_their_order(client, conn, make_org, make_token) -> None:
+    org = await make_org("RXH")
+    api = Api(client, await make_token(["recruitment:read"], org=org))
+    for i in range(5):
+        await audit.record(conn, org, "test.thing", "campaign", f"t{i}")
+    newest = await api.get("/v1/audit-events", limit=2, action="test.thing", order="newest_first")
+    assert [e["object_id"] for e in newest.json["items"]] == ["t4", "t3"]
+    rest = await api.get("/v1/audit-events", limit=5, action="test.thing", order="newest_first",
+                         cursor=newest.json["next_cursor"])
+    assert [e["object_id"] for e in rest.json["items"]] == ["t2", "t1", "t0"]
+    mixed = await api.get("/v1/audit-events", cursor=newest.json["next_cursor"])
+    assert mixed.status == 422 and mixed.json["errors"][0]["parameter"] == "cursor"
+
+    third = newest.json["items"][1]["created_at"]  # t3's time: t3 and t4 were recorded at or after it
+    await conn.execute("UPDATE audit_events SET created_at = created_at - interval '1 hour' "
+                       "WHERE object_id IN ('t0', 't1', 't2')")
+    since = await api.get("/v1/audit-events", action="test.thing", since=third)
+    assert [e["object_id"] for e in since.json["items"]] == ["t3", "t4"]
+    for bad in ("yesterday", "2026-03-01T09:00:00"):  # no offset: which clock?
+        reply = await api.get("/v1/audit-events", since=bad)
+        assert reply.status == 422 and reply.json["errors"][0]["parameter"] == "since"
+    assert (await api.get("/v1/audit-events", order="sideways")).status == 422
+
+
+async def test_a_candidates_events_name_it_as_the_api_does(api: Api) -> None:
+    rubric, campaign, base = await new_candidate(api, ref="APP 7")
+    station = rubric["stations"][0]
+    await api.put(f"{base}/scorecards/{station['id']}/dr-a", {"marks": full_marks(rubric, station["id"], 3)})
+    events = (await api.get("/v1/audit-events", order="newest_first", limit=2)).json["items"]
+    assert [(e["action"], e["object_id"]) for e in events] == [
+        ("scorecard.submitted", f"{campaign['id']}/APP%207/{station['id']}/dr-a"),
+        ("candidate.created", f"{campaign['id']}/APP%207")]

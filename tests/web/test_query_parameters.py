@@ -12,7 +12,7 @@ async def test_a_misspelt_query_parameter_is_422_naming_it_and_what_the_operatio
     assert reply.status == 422
     assert reply.json["errors"] == [{"parameter": "limt",
                                      "detail": "is not a query parameter of this operation (it takes: action, "
-                                               "cursor, limit)"}]
+                                               "cursor, limit, order, since)"}]
     assert (await api.get("/v1/audit-events?limit=5&action=campaign.created")).status == 200
 
 
@@ -31,6 +31,6 @@ async def test_outside_v1_probes_and_the_docs_page_take_any_query(anon: Api) -> 
 
 def test_every_documented_query_parameter_is_known_to_the_gateway() -> None:
     taken = query_parameters(bundle())
-    assert taken["GET", "/v1/audit-events"] == {"limit", "cursor", "action"}
+    assert taken["GET", "/v1/audit-events"] == {"limit", "cursor", "action", "order", "since"}
     assert taken["HEAD", "/v1/audit-events"] == taken["GET", "/v1/audit-events"]
     assert taken["PUT", "/v1/campaigns/{campaign_id}/candidates/{candidate_ref}"] == frozenset()
