@@ -48,6 +48,12 @@ def bundle(spec_path: Path = SPEC_PATH) -> dict[str, Any]:
             schema = copy.deepcopy(resolver.lookup(uri).contents)
             for keyword in _PLACEMENT:
                 schema.pop(keyword, None)
+            # Generators name a model after its schema's title: the component's name is the better one
+            # (ScorecardPut, not "One panellist's scorecard for one station"), so the title leads the
+            # description instead.
+            if "title" in schema:
+                title = schema.pop("title")
+                schema["description"] = f"{title}. {schema['description']}" if "description" in schema else title
             components[names[uri]] = local(schema, uri, COMPONENTS + names[uri])
         return names[uri]
 

@@ -55,8 +55,10 @@ async def test_the_core_writes_have_their_request_schemas_inlined(anon: Api) -> 
     for name, file in files.items():
         source = json.loads((ROOT / "schemas" / f"{file}.json").read_text())
         inlined = schemas[name]
-        assert "$id" not in inlined and "$schema" not in inlined
-        assert inlined == {k: v for k, v in source.items() if k not in ("$id", "$schema")}
+        assert "$id" not in inlined and "$schema" not in inlined and "title" not in inlined
+        assert inlined["description"].startswith(source["title"])
+        assert {k: v for k, v in inlined.items() if k != "description"} == {
+            k: v for k, v in source.items() if k not in ("$id", "$schema", "title", "description")}
     body = document["paths"]["/v1/campaigns/{campaign_id}/candidates/{candidate_ref}/scorecards/{station_id}/"
                               "{panellist_ref}"]["put"]["requestBody"]["content"]["application/json"]["schema"]
     assert body == {"$ref": "#/components/schemas/ScorecardPut"}
