@@ -35,6 +35,10 @@ NOT_HERE = "is not used by a rubric of this purpose"
 KEY_MESSAGES = frozenset({"is not a known field", "is required", NOT_HERE})
 _BOUNDS = {"exclusiveMinimum": "greater than", "exclusiveMaximum": "less than", "minimum": "at least",
            "maximum": "at most"}
+# Limits on a size: (how the message states the limit, what is counted), the size sent in brackets.
+_SIZES = {"minLength": ("must be at least", "characters"), "maxLength": ("must be at most", "characters"),
+          "minItems": ("needs at least", "item(s)"), "maxItems": ("must have at most", "item(s)"),
+          "minProperties": ("needs at least", "entries"), "maxProperties": ("must have at most", "entries")}
 _TYPE_NAMES = {"string": "a string", "integer": "a whole number", "number": "a number",
                "object": "an object (mapping)", "array": "a list", "boolean": "true or false", "null": "null"}
 
@@ -68,10 +72,6 @@ def _message(error: ValidationError) -> str:
         return text
     if kind in _BOUNDS:
         return f"must be {_BOUNDS[kind]} {expected} (got {got})"
-    if kind == "minLength":
-        return "must not be empty" if expected == 1 else f"must be at least {expected} characters (got {len(value)})"
-    if kind == "maxLength":
-        return f"must be at most {expected} characters (got {len(value)})"
     if kind == "enum":
         return f"must be one of {', '.join(map(str, expected))} (got {got})"
     if kind == "const":
@@ -80,18 +80,15 @@ def _message(error: ValidationError) -> str:
         return f"does not have the expected form (the pattern {expected})"
     if kind == "format":
         return f"must be a valid {expected}"
-    if kind == "minItems":
-        return f"needs at least {expected} item(s) (got {len(value)})"
-    if kind == "maxItems":
-        return f"must have at most {expected} item(s) (got {len(value)})"
     if kind == "uniqueItems":
         return "must not hold the same item twice"
     if kind in ("minProperties", "maxProperties") and error.schema.get("maxProperties") == 1:
         return f"must hold exactly one rule, e.g. `min_percent: 60` (got {len(value)} entries)"
-    if kind == "minProperties":
-        return f"needs at least {expected} entries (got {len(value)})"
-    if kind == "maxProperties":
-        return f"must have at most {expected} entries (got {len(value)})"
+    if kind == "minLength" and expected == 1:
+        return "must not be empty"
+    if kind in _SIZES:
+        limit, counted = _SIZES[kind]
+        return f"{limit} {expected} {counted} (got {len(value)})"
     if kind == "multipleOf":
         return f"must be a multiple of {expected} (got {got})"
     return f"does not match the schema (its {kind} rule)"

@@ -49,14 +49,14 @@ def readable_kinds(scopes: frozenset[str]) -> list[str]:
     return sorted(kind for kind, scope in READ_SCOPE.items() if scope is None or scope in scopes)
 
 
+ORDERS = ("oldest_first", "newest_first")
+
+
 def _position(value: object) -> tuple[str, int]:
     """An audit cursor: the order it was issued for and the `seq` of the last event it saw."""
     if not (isinstance(value, list) and len(value) == 2 and value[0] in ORDERS):
         raise ValueError("not an audit cursor")
     return value[0], seq_position(value[1])
-
-
-ORDERS = ("oldest_first", "newest_first")
 
 
 @routes.get("/v1/audit-events")

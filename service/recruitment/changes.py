@@ -19,10 +19,10 @@ from service.tenants.domain.callers import Caller
 from service.web.problems import FieldError, ValidationFailed
 
 
-def candidate_object_id(state: CandidateState) -> str:
-    """How audit events name a candidate: `{campaign_id}/{candidate_ref}` (the ref percent-encoded, as in
-    its URL); its scorecards and moderations add `/{station_id}/{panellist_ref or criterion_id}`."""
-    return f"{state.campaign['id']}/{quote(state.candidate_ref, safe='')}"
+def object_id(state: CandidateState, *parts: str) -> str:
+    """How audit events name a candidate, `{campaign_id}/{candidate_ref}`, or one of its scorecards or
+    moderations, `…/{station_id}/{panellist_ref or criterion_id}`: references percent-encoded, as in URLs."""
+    return "/".join([str(state.campaign["id"]), *(quote(p, safe="") for p in (state.candidate_ref, *parts))])
 
 
 class Change(Protocol):
@@ -86,8 +86,7 @@ class ScorecardPut:
     def audit(self, who: Caller, state: CandidateState, rubric: PanelRubric, version: RubricVersion) -> dict[str, Any]:
         # `before` (the whole scorecard replaced, evidence and comment included) is read by the write itself.
         return audit.entry(who, "scorecard.replaced" if self.replaces(state) else "scorecard.submitted",
-                           "scorecard", f"{candidate_object_id(state)}/{quote(self.station_id, safe='')}/"
-                                        f"{quote(self.panellist_ref, safe='')}",
+                           "scorecard", object_id(state, self.station_id, self.panellist_ref),
                            rubric=version.pin, after=self.body)
 
     def parameters(self) -> dict[str, Any]:
@@ -131,8 +130,7 @@ class ModerationPost:
                  if c.station_id == station_id and criterion_id in c.marks]
         before = Fraction(previous["mark"]) if previous else aggregate(marks, rubric.aggregation)
         return audit.entry(who, "moderation.recorded", "moderation",
-                           f"{candidate_object_id(state)}/{quote(station_id, safe='')}/{quote(criterion_id, safe='')}",
-                           rubric=version.pin,
+                           object_id(state, station_id, criterion_id), rubric=version.pin,
                            before={"moderation": previous, "aggregate": json_number(before)},
                            after={"moderation": self.body})
 
@@ -158,7 +156,7 @@ class CandidateFieldsSaved:
 
     def audit(self, who: Caller, state: CandidateState, rubric: PanelRubric, version: RubricVersion) -> dict[str, Any]:
         return audit.entry(who, "candidate.created" if self.created else "candidate.updated", "candidate",
-                           candidate_object_id(state), rubric=version.pin,
+                           object_id(state), rubric=version.pin,
                            after={"candidate_ref": state.candidate_ref, **self.body})
 
     def parameters(self) -> dict[str, Any]:

@@ -7,8 +7,9 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import unquote, urldefrag, urljoin, urlparse
 
 import yaml
@@ -16,9 +17,11 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from service.config import ROOT
+from service.jsontext import dumps_bytes
 
 SPEC_PATH = ROOT / "openapi.yaml"
 COMPONENTS = "#/components/schemas/"
+METHODS = ("get", "put", "post", "patch", "delete")  # the operations of a path item
 # Keywords that place a schema at its own address: once inlined it lives in the contract instead.
 _PLACEMENT = ("$id", "$schema")
 
@@ -89,6 +92,21 @@ def bundle(spec_path: Path = SPEC_PATH) -> dict[str, Any]:
     return spec
 
 
+class ServedContract(NamedTuple):
+    json: bytes  # what /openapi.json answers
+    yaml: str  # what /openapi.yaml answers
+    query_parameters: dict[tuple[str, str], frozenset[str]]  # see query_parameters()
+
+
+@cache
+def served() -> ServedContract:
+    """The contract as this process serves it, built once: the files do not change while it runs (bundling
+    and the YAML text take a few hundred milliseconds, which every application instance would repeat)."""
+    contract = bundle()
+    return ServedContract(dumps_bytes(contract), yaml.safe_dump(contract, sort_keys=False, allow_unicode=True,
+                                                                width=120), query_parameters(contract))
+
+
 def query_parameters(contract: dict[str, Any]) -> dict[tuple[str, str], frozenset[str]]:
     """The query parameters each operation takes, by (METHOD, path template): the one list the gateway
     holds requests to, so a parameter the contract does not name is refused, not silently ignored."""
@@ -100,7 +118,7 @@ def query_parameters(contract: dict[str, Any]) -> dict[tuple[str, str], frozense
     out = {}
     for path, item in contract.get("paths", {}).items():
         for method, op in item.items():
-            if method in ("get", "put", "post", "patch", "delete"):
+            if method in METHODS:
                 taken = frozenset(names(item.get("parameters", [])) | names(op.get("parameters", [])))
                 out[method.upper(), path] = taken
                 if method == "get":

@@ -5,17 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import swagger_ui
-import yaml
 from aiohttp import web
 
-from service.jsontext import dumps_bytes
 from service.web.appkeys import QUERY_PARAMETERS
-from service.web.contract import bundle, query_parameters
+from service.web.contract import ServedContract, served
 
 SWAGGER_UI = Path(swagger_ui.__file__).parent / "static"  # Swagger UI's own files, from its PyPI package
 OWN_STATIC = Path(__file__).parent / "static"
-CONTRACT_JSON = web.AppKey("contract_json", bytes)
-CONTRACT_YAML = web.AppKey("contract_yaml", str)
+CONTRACT = web.AppKey("contract", ServedContract)
 DOCS_PAGE = """<!doctype html>
 <html lang="en">
 <head>
@@ -37,20 +34,18 @@ routes = web.RouteTableDef()
 
 
 def load(app: web.Application) -> None:
-    contract = bundle()
-    app[QUERY_PARAMETERS] = query_parameters(contract)
-    app[CONTRACT_JSON] = dumps_bytes(contract)
-    app[CONTRACT_YAML] = yaml.safe_dump(contract, sort_keys=False, allow_unicode=True, width=120)
+    app[CONTRACT] = served()
+    app[QUERY_PARAMETERS] = app[CONTRACT].query_parameters
 
 
 @routes.get("/openapi.json")
 async def openapi_json(request: web.Request) -> web.Response:
-    return web.Response(body=request.app[CONTRACT_JSON], content_type="application/json")
+    return web.Response(body=request.app[CONTRACT].json, content_type="application/json")
 
 
 @routes.get("/openapi.yaml")
 async def openapi_yaml(request: web.Request) -> web.Response:
-    return web.Response(text=request.app[CONTRACT_YAML], content_type="application/yaml")
+    return web.Response(text=request.app[CONTRACT].yaml, content_type="application/yaml")
 
 
 @routes.get("/docs")

@@ -7,11 +7,10 @@ import json
 import re
 from pathlib import Path
 
-from service.web.contract import bundle
+from service.web.contract import METHODS, bundle
 from tests.support.api import Api
 from tests.support.browser import browser, offline_page
 
-METHODS = ("get", "put", "post", "patch", "delete")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / ".data" / "screenshots"
 
 

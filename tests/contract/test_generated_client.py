@@ -11,10 +11,10 @@ import sys
 from pathlib import Path
 from uuid import UUID
 
+from service.web.contract import METHODS
 from tests.support.api import Api
 
 CONFIG = Path(__file__).with_name("client-config.yaml")
-METHODS = ("get", "put", "post", "patch", "delete")
 
 
 async def generate(contract_text: str, folder: Path) -> str:

@@ -3,6 +3,7 @@ bundled with the schemas it uses, see service/web/contract.py)."""
 
 from __future__ import annotations
 
+import json
 import re
 from functools import cache
 from typing import Any
@@ -11,7 +12,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from service.web.contract import bundle
+from service.web.contract import served
 
 SPEC_URI = "urn:mlcf-assessment:contract"
 PROBLEM = "application/problem+json"
@@ -19,7 +20,7 @@ PROBLEM = "application/problem+json"
 
 @cache
 def spec() -> dict[str, Any]:
-    return bundle()
+    return json.loads(served().json)  # byte for byte what /openapi.json answers
 
 
 @cache
