@@ -40,6 +40,7 @@ READ_SCOPE: dict[str, str | None] = {
     "rubric": "rubrics:read",
     "campaign": "recruitment:read", "candidate": "recruitment:read", "scorecard": "recruitment:read",
     "moderation": "recruitment:read",
+    "appraisal": "appraisal:read",
     "webhook_source": "webhooks:manage", "webhook_receipt": "webhooks:manage",
     "webhook_endpoint": "webhooks:manage", "webhook_delivery": "webhooks:manage",
 }

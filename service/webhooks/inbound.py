@@ -9,8 +9,8 @@ A module declares an event once, at import time::
 
 The handler runs inside the transaction that records the receipt, so its effect and the receipt
 commit together. It returns the JSON body answered to the sender (and replayed on duplicates), or
-raises a Problem (4xx: recorded and replayed, the effect rolled back; 5xx: nothing recorded, so the
-sender's retry is processed again).
+raises a Problem (4xx: recorded and replayed, the effect rolled back; 5xx or NotYet: nothing recorded,
+so the sender's retry is processed again).
 """
 
 from __future__ import annotations
@@ -24,21 +24,29 @@ import asyncpg
 from aiohttp import web
 
 from service.tenants.domain.callers import SystemCaller
+from service.web.problems import Conflict
 
 
 @dataclass(frozen=True, slots=True)
 class HookContext:
-    """Who sent the event: the organisation (as an audit caller), the source and the webhook id."""
+    """Who sent the event: the organisation (as an audit caller), the source and the webhook id; and the app
+    receiving it (for the shared resources a handler reads: configuration, the rubric catalogue)."""
 
     caller: SystemCaller
     source_id: uuid.UUID
     webhook_id: str
     event_type: str
     timestamp: str
+    app: web.Application
 
     @property
     def org_id(self) -> uuid.UUID:
         return self.caller.org_id
+
+
+class NotYet(Conflict):
+    """The event refers to something an earlier event creates, which has not arrived (webhooks can come out of
+    order). Answered 409 but not recorded, so the sender's retry of the same webhook-id is processed again."""
 
 
 Handler = Callable[[asyncpg.Connection, HookContext, dict[str, Any]], Awaitable[dict[str, Any]]]

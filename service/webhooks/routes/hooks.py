@@ -23,7 +23,7 @@ from service.web.problems import BadRequest, FieldError, NotFound, Problem, Unau
 from service.web.responses import json_response, problem_response
 from service.webhooks import store
 from service.webhooks.domain.signing import SignatureError, verify
-from service.webhooks.inbound import INBOUND_EVENTS, HookContext
+from service.webhooks.inbound import INBOUND_EVENTS, HookContext, NotYet
 
 routes = web.RouteTableDef()
 log = structlog.get_logger("service.hooks")
@@ -91,7 +91,7 @@ async def _process(request: web.Request, conn: asyncpg.Connection, who: SystemCa
             event.schema, envelope["data"])]
         if errors:
             raise ValidationFailed(f"The data of this {event_type} event is not valid", errors=errors)
-        ctx = HookContext(who, source_id, webhook_id, event_type, envelope["timestamp"])
+        ctx = HookContext(who, source_id, webhook_id, event_type, envelope["timestamp"], request.app)
         try:
             async with conn.transaction():  # a savepoint: a refused event leaves nothing but its receipt
                 result = await event.handler(conn, ctx, envelope["data"])
@@ -102,7 +102,7 @@ async def _process(request: web.Request, conn: asyncpg.Connection, who: SystemCa
             raise
         return json_response(result), event_type, None
     except Problem as problem:
-        if problem.status >= 500:
+        if problem.status >= 500 or isinstance(problem, NotYet):
             raise  # not recorded: the sender's retry is processed again
         return problem_response(problem, request), event_type, problem.detail
 

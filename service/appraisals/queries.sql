@@ -1,0 +1,63 @@
+-- 360 feedback: appraisals, raters' responses and final reports. Every query is scoped by organisation.
+
+-- name: appraisal_create
+-- The new appraisal, or no row when the organisation already has one with this external_ref.
+INSERT INTO appraisals (org_id, external_ref, subject_ref, cycle, rubric_id, rubric_version, rubric_hash)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+ON CONFLICT (org_id, external_ref) DO NOTHING
+RETURNING id, external_ref, subject_ref, cycle, rubric_id, rubric_version, rubric_hash, status, created_at,
+          closed_at;
+
+-- name: appraisal
+SELECT id, external_ref, subject_ref, cycle, rubric_id, rubric_version, rubric_hash, status, created_at, closed_at
+FROM appraisals WHERE org_id = $1 AND id = $2;
+
+-- name: appraisal_for_update
+-- Taken by every write to an appraisal: responses of one appraisal are written one at a time, so a
+-- group's maximum holds, and none slips in after the close.
+SELECT id, external_ref, subject_ref, cycle, rubric_id, rubric_version, rubric_hash, status, created_at, closed_at
+FROM appraisals WHERE org_id = $1 AND id = $2
+FOR UPDATE;
+
+-- name: appraisal_by_external_ref
+SELECT id, external_ref, subject_ref, cycle, rubric_id, rubric_version, rubric_hash, status, created_at, closed_at
+FROM appraisals WHERE org_id = $1 AND external_ref = $2;
+
+-- name: appraisals_page
+-- Oldest first; $2/$3 the (created_at, id) of the last appraisal of the page before, both null for the
+-- first; $5 an external_ref to match (null: all).
+SELECT id, external_ref, subject_ref, cycle, rubric_id, rubric_version, rubric_hash, status, created_at, closed_at
+FROM appraisals
+WHERE org_id = $1 AND ($2::timestamptz IS NULL OR (created_at, id) > ($2, $3::uuid))
+  AND ($5::text IS NULL OR external_ref = $5)
+ORDER BY created_at, id
+LIMIT $4;
+
+-- name: appraisal_close
+UPDATE appraisals SET status = 'closed', closed_at = now(), report = $3
+WHERE org_id = $1 AND id = $2
+RETURNING id, external_ref, subject_ref, cycle, rubric_id, rubric_version, rubric_hash, status, created_at,
+          closed_at;
+
+-- name: final_report
+SELECT report FROM appraisals WHERE org_id = $1 AND id = $2;
+
+-- name: group_count
+-- The raters of a group other than this one.
+SELECT count(*) FROM appraisal_responses
+WHERE org_id = $1 AND appraisal_id = $2 AND group_id = $3 AND rater_key <> $4;
+
+-- name: response_put
+-- Stores a rater's response, replacing their earlier one; `replaced` says whether there was one.
+INSERT INTO appraisal_responses AS r (org_id, appraisal_id, rater_key, group_id, answers, comments)
+VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT (org_id, appraisal_id, rater_key) DO UPDATE
+SET group_id = EXCLUDED.group_id, answers = EXCLUDED.answers, comments = EXCLUDED.comments,
+    submitted_at = now()
+RETURNING submitted_at, (xmax <> 0) AS replaced;
+
+-- name: responses
+-- Every response of the appraisal, in no meaningful order (the report never shows submission order).
+SELECT rater_key, group_id, answers, comments FROM appraisal_responses
+WHERE org_id = $1 AND appraisal_id = $2
+ORDER BY rater_key;

@@ -1,0 +1,161 @@
+"""360 use cases, shared by the API and the inbound webhook events: open an appraisal, store a rater's
+response, close with the final report, and read the report. Each write runs in the caller's transaction
+with its audit row (and, on close, its outbox message)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+from urllib.parse import quote
+
+import asyncpg
+
+from service.appraisals import store
+from service.appraisals.domain.model import FeedbackRubric, Response, answer_issues
+from service.appraisals.domain.report import Appraisal, build_report
+from service.audit import store as audit
+from service.jsontext import rfc3339
+from service.pseudonyms import pseudonym
+from service.rubrics.catalogue import Catalogue, RubricVersion
+from service.tenants.domain.callers import Caller
+from service.web.problems import Conflict, FieldError, NotFound, ValidationFailed
+from service.webhooks.events import emit
+
+CLOSED = "The appraisal is closed; its responses can't change"
+_RUBRICS: dict[tuple[str, int, str], FeedbackRubric] = {}  # published versions are immutable
+Connection = asyncpg.Connection | asyncpg.Pool
+
+
+def appraisal_json(row: asyncpg.Record) -> dict[str, Any]:
+    return {"id": str(row["id"]), "external_ref": row["external_ref"], "subject_ref": row["subject_ref"],
+            "cycle": row["cycle"],
+            "rubric": {"id": row["rubric_id"], "version": row["rubric_version"], "hash": row["rubric_hash"]},
+            "status": row["status"], "created_at": rfc3339(row["created_at"]),
+            "closed_at": rfc3339(row["closed_at"]) if row["closed_at"] else None}
+
+
+async def pinned_rubric(catalogue: Catalogue, conn: Connection, row: asyncpg.Record
+                        ) -> tuple[RubricVersion, FeedbackRubric]:
+    """The rubric version an appraisal pins, and the rubric its answers and report are read by."""
+    version = await catalogue.version(conn, row["rubric_id"], row["rubric_version"])
+    if version is None or version.hash != row["rubric_hash"]:
+        raise RuntimeError(f"appraisal {row['id']} pins a rubric version that is not published")
+    key = (version.id, version.version, version.hash)
+    if key not in _RUBRICS:
+        _RUBRICS[key] = FeedbackRubric.from_document(version.document)
+    return version, _RUBRICS[key]
+
+
+async def rubric_to_pin(catalogue: Catalogue, conn: Connection, body: dict[str, Any], pointer: str = ""
+                        ) -> RubricVersion:
+    """The published appraisal_360 rubric version a new appraisal asks for (the latest without rubric_version)."""
+    if "rubric_version" in body:
+        version = await catalogue.version(conn, body["rubric_id"], body["rubric_version"])
+        missing = FieldError(f"rubric {body['rubric_id']} has no published version {body['rubric_version']}",
+                             pointer=f"{pointer}/rubric_version")
+    else:
+        version = await catalogue.latest(conn, body["rubric_id"])
+        missing = FieldError("no rubric with this id is published", pointer=f"{pointer}/rubric_id")
+    if version is None:
+        raise ValidationFailed("The rubric is not published", errors=[missing])
+    if version.purpose != "appraisal_360":
+        raise ValidationFailed("The rubric is not a 360 feedback rubric", errors=[FieldError(
+            f"is an {version.purpose} rubric; appraisals need an appraisal_360 rubric",
+            pointer=f"{pointer}/rubric_id")])
+    return version
+
+
+async def open_appraisal(conn: asyncpg.Connection, who: Caller, catalogue: Catalogue, body: dict[str, Any], *,
+                         pointer: str = "") -> asyncpg.Record:
+    """Create the appraisal (409 with the existing id when its external_ref is taken)."""
+    version = await rubric_to_pin(catalogue, conn, body, pointer)
+    row = await store.create(conn, who.org_id, external_ref=body.get("external_ref"), subject_ref=body["subject_ref"],
+                             cycle=body["cycle"], rubric=version.pin)
+    if row is None:
+        existing = await store.by_external_ref(conn, who.org_id, body["external_ref"])
+        raise Conflict("An appraisal with this external_ref already exists", extra={"id": str(existing["id"])})
+    await audit.record(conn, who, "appraisal.opened", "appraisal", row["id"], rubric=version.pin,
+                       after={"external_ref": row["external_ref"], "cycle": row["cycle"]})
+    return row
+
+
+async def appraisal_or_404(conn: Connection, who: Caller, appraisal_id: uuid.UUID, *,
+                           for_update: bool = False) -> asyncpg.Record:
+    row = await store.appraisal(conn, who.org_id, appraisal_id, for_update=for_update)
+    if row is None:
+        raise NotFound("No such appraisal")
+    return row
+
+
+async def submit_response(conn: asyncpg.Connection, who: Caller, catalogue: Catalogue, secret_key: str,
+                          row: asyncpg.Record, rater_ref: str, body: dict[str, Any], *,
+                          pointer: str = "") -> dict[str, Any]:
+    """Store one rater's response (replacing theirs) in an appraisal locked by the caller (store.appraisal
+    with for_update): 409 once closed, 422 for answers the rubric refuses or a full group."""
+    if row["status"] != "open":
+        raise Conflict(CLOSED)
+    version, rubric = await pinned_rubric(catalogue, conn, row)
+    group, answers, comments = body["group"], body["answers"], body.get("comments", {})
+    issues = answer_issues(rubric, group, answers, comments)
+    if issues:
+        raise ValidationFailed("The response does not fit the appraisal's rubric",
+                               errors=[FieldError(m, pointer=pointer + p) for p, m in issues])
+    rater = pseudonym(secret_key, who.org_id, rater_ref)
+    limit = rubric.groups[group].max
+    if limit is not None and await store.others_in_group(conn, who.org_id, row["id"], group, rater) >= limit:
+        raise ValidationFailed(f"The {group} group is full", errors=[FieldError(
+            f"{rubric.groups[group].label} takes at most {limit} rater(s), and has them", pointer=f"{pointer}/group")])
+    stored = await store.put_response(conn, who.org_id, row["id"], rater, group=group, answers=answers,
+                                      comments=comments)
+    # The audit row says that a response came, never whose or what it said.
+    await audit.record(conn, who, "appraisal.response_replaced" if stored["replaced"] else "appraisal.response_added",
+                       "appraisal", row["id"], rubric=version.pin,
+                       after={"group": group, "answered": sum(v is not None for v in answers.values()),
+                              "unable_to_comment": sum(v is None for v in answers.values()),
+                              "comments": len(comments)})
+    return {"appraisal_id": str(row["id"]), "group": group, "answers": answers, "comments": comments,
+            "submitted_at": rfc3339(stored["submitted_at"]),
+            "replaced": stored["replaced"]}
+
+
+async def build(conn: Connection, who: Caller, catalogue: Catalogue, row: asyncpg.Record, *,
+                final: bool) -> dict[str, Any]:
+    """The report of the appraisal's responses as they stand."""
+    version, rubric = await pinned_rubric(catalogue, conn, row)
+    responses = [Response(r["rater_key"].hex(), r["group_id"], r["answers"], r["comments"])
+                 for r in await store.responses(conn, who.org_id, row["id"])]
+    framework = catalogue.frameworks[version.framework]
+    appraisal = Appraisal(str(row["id"]), row["subject_ref"], row["cycle"], final, version.pin)
+    return build_report(appraisal, rubric, framework, responses, activities=catalogue.development,
+                        hlm=catalogue.frameworks.get("hlm"))
+
+
+async def report(conn: Connection, who: Caller, catalogue: Catalogue, appraisal_id: uuid.UUID
+                 ) -> tuple[asyncpg.Record, dict[str, Any]]:
+    """The final report of a closed appraisal (as frozen at close), or the provisional one of an open one."""
+    row = await appraisal_or_404(conn, who, appraisal_id)
+    if row["status"] == "closed":
+        return row, await store.final_report(conn, who.org_id, row["id"])
+    return row, await build(conn, who, catalogue, row, final=False)
+
+
+async def close(conn: asyncpg.Connection, who: Caller, catalogue: Catalogue, base_url: str,
+                appraisal_id: uuid.UUID) -> tuple[asyncpg.Record, dict[str, Any]]:
+    """Close the appraisal: freeze its final report, emit appraisal.report_ready, audit (409 if closed)."""
+    row = await appraisal_or_404(conn, who, appraisal_id, for_update=True)
+    if row["status"] != "open":
+        raise Conflict("The appraisal is already closed")
+    final = await build(conn, who, catalogue, row, final=True)
+    row = await store.close(conn, who.org_id, row["id"], final)
+    await emit(conn, who.org_id, "appraisal.report_ready", report_ready(row, base_url))
+    await audit.record(conn, who, "appraisal.closed", "appraisal", row["id"], rubric=final["rubric"],
+                       before={"status": "open"}, after={"status": "closed", "valid": final["validity"]["valid"]})
+    return row, final
+
+
+def report_ready(row: asyncpg.Record, base_url: str) -> dict[str, Any]:
+    """appraisal.report_ready's data: ids and where to fetch the report (with an appraisal:read key)."""
+    url = f"{base_url}/v1/appraisals/{quote(str(row['id']))}/report"
+    return {"appraisal_id": str(row["id"]), "external_ref": row["external_ref"], "status": row["status"],
+            "report_url": url, "report_html_url": url + ".html"}
+
