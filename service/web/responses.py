@@ -15,9 +15,24 @@ def json_response(data: Any, status: int = 200, headers: Mapping[str, str] | Non
     return web.Response(body=dumps_bytes(data), status=status, content_type="application/json", headers=headers)
 
 
+# Path parameters that name people whose answers are anonymous: a problem's `instance` shows their
+# placeholder, never the reference (which is not returned anywhere).
+PRIVATE_PATH_PARAMETERS = ("rater_ref", "respondent_ref")
+
+
+def problem_instance(request: web.Request) -> str:
+    """The request's path, with any private reference in it replaced by its parameter's name."""
+    route = request.match_info.route.resource
+    private = [name for name in PRIVATE_PATH_PARAMETERS if name in request.match_info]
+    if not private or route is None:
+        return request.path
+    shown = {name: value for name, value in request.match_info.items() if name not in private}
+    return route.canonical.format_map({**shown, **{name: "{" + name + "}" for name in private}})
+
+
 def problem_response(problem: problems.Problem, request: web.Request) -> web.Response:
     """The problem+json answer of a problem."""
-    response = web.Response(text=dumps(problem.body(request.path)), status=problem.status,
+    response = web.Response(text=dumps(problem.body(problem_instance(request))), status=problem.status,
                             content_type=problems.PROBLEM_CONTENT_TYPE)
     if problem.status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="mlcf"'

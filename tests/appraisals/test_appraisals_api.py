@@ -91,6 +91,9 @@ async def test_responses_replace_and_refusals_store_nothing(api: Api, conn: asyn
                   ["/comments/q"])
     await refused("x", {"group": "peer", "answers": {**answers(ids, 3), ids[0]: 2.5}}, 422, [f"/answers/{ids[0]}"])
     await refused("x" * 201, {"group": "peer", "answers": answers(ids, 3)}, 422, ["rater_ref"])
+    named = await api.put(f"{base}/dr-who", {"group": "nurses", "answers": answers(ids, 3)})
+    assert named.json["instance"] == f"/v1/appraisals/{appraisal['id']}/responses/{{rater_ref}}"
+    assert "dr-who" not in named.text
     assert await conn.fetchval("SELECT count(*) FROM appraisal_responses") == 2
 
     closed = await api.post(f"/v1/appraisals/{appraisal['id']}/close")

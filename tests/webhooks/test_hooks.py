@@ -178,7 +178,8 @@ async def test_unknown_type_is_422_recorded_and_replayed(api: Api, anon: Api) ->
     headers = signed(source["secret"], body, msg_id="msg_unknown")
     first = await hook(anon, source, body, headers)
     assert first.status == 422
-    assert first.json["errors"] == [{"pointer": "/type", "detail": "must be one of: ping"}]
+    known = "appraisal.closed, appraisal.opened, feedback.submitted, ping"
+    assert first.json["errors"] == [{"pointer": "/type", "detail": f"must be one of: {known}"}]
     again = await hook(anon, source, body, signed(source["secret"], body, msg_id="msg_unknown"))
     assert (again.status, again.text) == (422, first.text)
     [receipt] = (await api.get(f"/v1/webhook-sources/{source['id']}/receipts", outcome="rejected")).json["items"]

@@ -91,6 +91,11 @@ def _recruitment(doc: dict[str, Any], framework: Framework) -> Issues:
     return issues
 
 
+# Keys a 360 report's `raters` and `groups` use beside the rubric's own group ids.
+RESERVED_GROUP_IDS = {"other_colleagues": "the pool of small anonymous groups",
+                      "withheld": "the count of responses left out"}
+
+
 def _appraisal(doc: dict[str, Any], framework: Framework) -> Issues:
     scale = doc["scale"]
     issues = _duplicates(doc["items"], "/items", "item")
@@ -102,6 +107,9 @@ def _appraisal(doc: dict[str, Any], framework: Framework) -> Issues:
             issues.append((f"/rater_groups/{n}", "the self group must have max 1 and anonymous false"))
         if group["max"] is not None and group["min"] > group["max"]:
             issues.append((f"/rater_groups/{n}/min", f"min {group['min']} is more than max {group['max']}"))
+        if group["id"] in RESERVED_GROUP_IDS:
+            issues.append((f"/rater_groups/{n}/id", f"{group['id']} is reserved: the report uses it for "
+                                                    + RESERVED_GROUP_IDS[group["id"]]))
     if doc["rater_groups"] and all(g["id"] == "self" for g in doc["rater_groups"]):
         issues.append(("/rater_groups", "at least one group other than self is needed"))
     if not _in_scale(scale, doc["good_cut"]):
