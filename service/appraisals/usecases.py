@@ -22,7 +22,6 @@ from service.web.problems import Conflict, FieldError, NotFound, ValidationFaile
 from service.webhooks.events import emit
 
 CLOSED = "The appraisal is closed; its responses can't change"
-_RUBRICS: dict[tuple[str, int, str], FeedbackRubric] = {}  # published versions are immutable
 Connection = asyncpg.Connection | asyncpg.Pool
 
 
@@ -37,13 +36,8 @@ def appraisal_json(row: asyncpg.Record) -> dict[str, Any]:
 async def pinned_rubric(catalogue: Catalogue, conn: Connection, row: asyncpg.Record
                         ) -> tuple[RubricVersion, FeedbackRubric]:
     """The rubric version an appraisal pins, and the rubric its answers and report are read by."""
-    version = await catalogue.version(conn, row["rubric_id"], row["rubric_version"])
-    if version is None or version.hash != row["rubric_hash"]:
-        raise RuntimeError(f"appraisal {row['id']} pins a rubric version that is not published")
-    key = (version.id, version.version, version.hash)
-    if key not in _RUBRICS:
-        _RUBRICS[key] = FeedbackRubric.from_document(version.document)
-    return version, _RUBRICS[key]
+    version = await catalogue.pinned(conn, row)
+    return version, version.model(FeedbackRubric.from_document)
 
 
 async def rubric_to_pin(catalogue: Catalogue, conn: Connection, body: dict[str, Any], pointer: str = ""

@@ -32,7 +32,6 @@ from service.webhooks.events import envelopes
 FINALISED = "The campaign is finalised; its scorecards, moderations and candidates can't change"
 OPTIMISTIC_ATTEMPTS = 3  # then the candidate is locked, so a write under heavy contention still finishes
 
-_PANELS: dict[tuple[str, int, str], PanelRubric] = {}  # published versions are immutable
 Connection = asyncpg.Connection | asyncpg.Pool
 CandidateWrites = Batcher[store.CandidateWrite, store.WriteOutcome]
 WriteOne = Callable[[store.CandidateWrite], Awaitable[store.WriteOutcome]]
@@ -40,13 +39,8 @@ WriteOne = Callable[[store.CandidateWrite], Awaitable[store.WriteOutcome]]
 
 async def pinned_rubric(catalogue: Catalogue, conn: Connection, campaign: Any) -> tuple[RubricVersion, PanelRubric]:
     """The rubric version a campaign pins, and the panel rubric scoring reads (made once per version)."""
-    version = await catalogue.version(conn, campaign["rubric_id"], campaign["rubric_version"])
-    if version is None or version.hash != campaign["rubric_hash"]:
-        raise RuntimeError(f"campaign {campaign['id']} pins a rubric version that is not published")
-    key = (version.id, version.version, version.hash)
-    if key not in _PANELS:
-        _PANELS[key] = PanelRubric.from_document(version.document)
-    return version, _PANELS[key]
+    version = await catalogue.pinned(conn, campaign)
+    return version, version.model(PanelRubric.from_document)
 
 
 async def campaign_or_404(conn: Connection, who: Caller, campaign_id: uuid.UUID, *, lock: str = "") -> asyncpg.Record:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 from aiohttp import web
@@ -25,6 +25,7 @@ from service.rubrics.domain.frameworks import Framework
 from service.rubrics.domain.yaml_source import Issue
 from service.rubrics.files import CheckedFiles, RubricChecker, RubricFile, relative_name
 
+T = TypeVar("T")
 OnPublish = Callable[[asyncpg.Connection, list["RubricVersion"]], Awaitable[None]]
 
 
@@ -38,11 +39,19 @@ class RubricVersion:
     framework: str
     document: dict[str, Any]
     published_at: datetime
+    _models: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @cached_property
     def pin(self) -> dict[str, Any]:
         """The version's id, number and hash (one dict per version: not to be changed by the caller)."""
         return {"id": self.id, "version": self.version, "hash": self.hash}
+
+    def model(self, make: Callable[[dict[str, Any]], T]) -> T:
+        """The document as a feature's scoring reads it (`make`: e.g. PanelRubric.from_document), made once per
+        version: published versions never change."""
+        if make not in self._models:
+            self._models[make] = make(self.document)
+        return self._models[make]
 
     @classmethod
     def from_row(cls, row: asyncpg.Record) -> RubricVersion:
@@ -101,6 +110,13 @@ class Catalogue:
             return None
         found = self._versions[(rubric_id, version)] = RubricVersion.from_row(row)
         return found
+
+    async def pinned(self, conn: asyncpg.Connection | asyncpg.Pool, pin: Mapping[str, Any]) -> RubricVersion:
+        """The version a campaign, appraisal or survey row pins (its rubric_id, rubric_version, rubric_hash)."""
+        version = await self.version(conn, pin["rubric_id"], pin["rubric_version"])
+        if version is None or version.hash != pin["rubric_hash"]:
+            raise RuntimeError(f"{pin['rubric_id']} version {pin['rubric_version']} is pinned but not published")
+        return version
 
     async def all_latest(self, conn: asyncpg.Connection | asyncpg.Pool) -> list[RubricVersion]:
         return [RubricVersion.from_row(r) for r in await store.all_latest(conn)]
