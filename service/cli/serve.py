@@ -9,6 +9,7 @@ import gc
 from pathlib import Path
 from typing import Any
 
+import structlog
 from aiohttp import web
 
 from service import db
@@ -48,6 +49,10 @@ async def tune_garbage_collection(app: web.Application) -> None:
 
 def serve(config: Config, args: argparse.Namespace) -> int:
     config.require_database_url()
+    if config.secret_key == Config.secret_key:
+        structlog.get_logger("service.serve").warning(
+            "secret_key_not_set", detail="SECRET_KEY is the development value: rater and respondent pseudonyms are "
+                                         "only as secret as that value; set a long random SECRET_KEY")
     app = create_app(config)
     handle_reload_signal(app)
     app.on_startup.append(tune_garbage_collection)
