@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-from typing import Any
 
 from aiohttp import web
 
@@ -15,8 +13,8 @@ from service.rubrics.catalogue import CATALOGUE
 from service.web.appkeys import CONFIG, POOL
 from service.web.auth import caller, requires
 from service.web.bodies import read_json
-from service.web.params import decode_cursor, page_limit, paged, path_id, path_ref
-from service.web.responses import json_response
+from service.web.params import created_cursor, created_position, decode_cursor, page_limit, paged, path_id, path_ref
+from service.web.responses import html_response, json_response
 
 routes = web.RouteTableDef()
 BASE = "/v1/appraisals/{appraisal_id}"
@@ -42,16 +40,7 @@ async def list_appraisals(request: web.Request) -> web.Response:
     after = decode_cursor(request, created_position)
     rows = await store.page(request.app[POOL], caller(request).org_id, after=after, limit=limit + 1,
                             external_ref=request.query.get("external_ref"))
-    return json_response(paged(rows, limit, usecases.appraisal_json,
-                               lambda r: [r["created_at"].isoformat(), str(r["id"])]))
-
-
-def created_position(value: Any) -> tuple[datetime, uuid.UUID]:
-    """An appraisals cursor: [created_at ISO string, id string]."""
-    created, ident = value
-    if not isinstance(created, str) or not isinstance(ident, str):
-        raise TypeError("not an appraisals cursor")
-    return datetime.fromisoformat(created), uuid.UUID(ident)
+    return json_response(paged(rows, limit, usecases.appraisal_json, created_cursor))
 
 
 @routes.get(BASE)
@@ -95,6 +84,4 @@ async def get_report(request: web.Request) -> web.Response:
 async def get_report_html(request: web.Request) -> web.Response:
     _, report = await usecases.report(request.app[POOL], caller(request), request.app[CATALOGUE],
                                       appraisal_id(request))
-    return web.Response(text=render(report), content_type="text/html", charset="utf-8",
-                        headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
-                                                            "img-src data:"})
+    return html_response(render(report))

@@ -40,29 +40,10 @@ async def pinned_rubric(catalogue: Catalogue, conn: Connection, row: asyncpg.Rec
     return version, version.model(FeedbackRubric.from_document)
 
 
-async def rubric_to_pin(catalogue: Catalogue, conn: Connection, body: dict[str, Any], pointer: str = ""
-                        ) -> RubricVersion:
-    """The published appraisal_360 rubric version a new appraisal asks for (the latest without rubric_version)."""
-    if "rubric_version" in body:
-        version = await catalogue.version(conn, body["rubric_id"], body["rubric_version"])
-        missing = FieldError(f"rubric {body['rubric_id']} has no published version {body['rubric_version']}",
-                             pointer=f"{pointer}/rubric_version")
-    else:
-        version = await catalogue.latest(conn, body["rubric_id"])
-        missing = FieldError("no rubric with this id is published", pointer=f"{pointer}/rubric_id")
-    if version is None:
-        raise ValidationFailed("The rubric is not published", errors=[missing])
-    if version.purpose != "appraisal_360":
-        raise ValidationFailed("The rubric is not a 360 feedback rubric", errors=[FieldError(
-            f"is an {version.purpose} rubric; appraisals need an appraisal_360 rubric",
-            pointer=f"{pointer}/rubric_id")])
-    return version
-
-
 async def open_appraisal(conn: asyncpg.Connection, who: Caller, catalogue: Catalogue, body: dict[str, Any], *,
                          pointer: str = "") -> asyncpg.Record:
     """Create the appraisal (409 with the existing id when its external_ref is taken)."""
-    version = await rubric_to_pin(catalogue, conn, body, pointer)
+    version = await catalogue.requested(conn, body, "appraisal_360", pointer=pointer)
     row = await store.create(conn, who.org_id, external_ref=body.get("external_ref"), subject_ref=body["subject_ref"],
                              cycle=body["cycle"], rubric=version.pin)
     if row is None:

@@ -41,6 +41,7 @@ READ_SCOPE: dict[str, str | None] = {
     "campaign": "recruitment:read", "candidate": "recruitment:read", "scorecard": "recruitment:read",
     "moderation": "recruitment:read",
     "appraisal": "appraisal:read",
+    "survey": "survey:read",
     "webhook_source": "webhooks:manage", "webhook_receipt": "webhooks:manage",
     "webhook_endpoint": "webhooks:manage", "webhook_delivery": "webhooks:manage",
 }

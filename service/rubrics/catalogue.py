@@ -24,8 +24,11 @@ from service.rubrics import store
 from service.rubrics.domain.frameworks import Framework
 from service.rubrics.domain.yaml_source import Issue
 from service.rubrics.files import CheckedFiles, RubricChecker, RubricFile, relative_name
+from service.web.problems import FieldError, ValidationFailed
 
 T = TypeVar("T")
+PURPOSES = {"recruitment": "a recruitment rubric", "appraisal_360": "a 360 feedback rubric",
+            "engagement_survey": "an engagement survey rubric"}
 OnPublish = Callable[[asyncpg.Connection, list["RubricVersion"]], Awaitable[None]]
 
 
@@ -116,6 +119,24 @@ class Catalogue:
         version = await self.version(conn, pin["rubric_id"], pin["rubric_version"])
         if version is None or version.hash != pin["rubric_hash"]:
             raise RuntimeError(f"{pin['rubric_id']} version {pin['rubric_version']} is pinned but not published")
+        return version
+
+    async def requested(self, conn: asyncpg.Connection | asyncpg.Pool, body: Mapping[str, Any], purpose: str, *,
+                        pointer: str = "") -> RubricVersion:
+        """The published version a new campaign, appraisal or survey asks for in its body (`rubric_id`, and
+        `rubric_version` or else the latest); 422 when it is not published or is a rubric of another purpose."""
+        if "rubric_version" in body:
+            version = await self.version(conn, body["rubric_id"], body["rubric_version"])
+            missing = FieldError("this rubric has no published version with this number",
+                                 pointer=f"{pointer}/rubric_version")
+        else:
+            version = await self.latest(conn, body["rubric_id"])
+            missing = FieldError("no rubric with this id is published", pointer=f"{pointer}/rubric_id")
+        if version is None:
+            raise ValidationFailed("The rubric is not published", errors=[missing])
+        if version.purpose != purpose:
+            raise ValidationFailed(f"The rubric is not {PURPOSES[purpose]}", errors=[FieldError(
+                f"is {PURPOSES[version.purpose]}; this needs {PURPOSES[purpose]}", pointer=f"{pointer}/rubric_id")])
         return version
 
     async def all_latest(self, conn: asyncpg.Connection | asyncpg.Pool) -> list[RubricVersion]:

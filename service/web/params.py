@@ -93,6 +93,19 @@ def seq_position(value: Any) -> int:
     return value
 
 
+def created_position(value: Any) -> tuple[datetime, uuid.UUID]:
+    """A cursor of a list ordered by (created_at, id): [created_at ISO string, id string]."""
+    created, ident = value
+    if not isinstance(created, str) or not isinstance(ident, str):
+        raise TypeError("not a (created_at, id) cursor")
+    return datetime.fromisoformat(created), uuid.UUID(ident)
+
+
+def created_cursor(row: Any) -> list[str]:
+    """The created_position of a row, as its list's next_cursor encodes it."""
+    return [row["created_at"].isoformat(), str(row["id"])]
+
+
 def decode_cursor(request: web.Request, shape: Callable[[Any], T] = seq_position) -> T | None:  # type: ignore[assignment]
     """The position a `next_cursor` encoded, checked by `shape` (which raises on anything else): 422 if bad."""
     raw = request.query.get("cursor")

@@ -15,6 +15,15 @@ def json_response(data: Any, status: int = 200, headers: Mapping[str, str] | Non
     return web.Response(body=dumps_bytes(data), status=status, content_type="application/json", headers=headers)
 
 
+# A report page is self-contained: inline styles and images only, nothing fetched, nothing run.
+HTML_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+
+
+def html_response(text: str) -> web.Response:
+    return web.Response(text=text, content_type="text/html", charset="utf-8",
+                        headers={"Content-Security-Policy": HTML_POLICY})
+
+
 # Path parameters that name people whose answers are anonymous: a problem's `instance` shows their
 # placeholder, never the reference (which is not returned anywhere).
 PRIVATE_PATH_PARAMETERS = ("rater_ref", "respondent_ref")

@@ -28,6 +28,8 @@ OUTBOUND_EVENTS: dict[str, OutboundEvent] = {e.name: e for e in (
     OutboundEvent("campaign.finalised", "A campaign was finalised (data: the final ranking)"),
     OutboundEvent("appraisal.report_ready",
                   "An appraisal was closed and its final 360 report is ready (data: ids and the report's URLs)"),
+    OutboundEvent("survey.report_ready",
+                  "A survey was closed and its final report is ready (data: ids and the report's URLs)"),
     OutboundEvent("ping", "A test event sent on request to one endpoint (POST …/ping); not subscribable",
                   subscribable=False),
 )}

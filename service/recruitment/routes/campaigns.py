@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -20,8 +19,8 @@ from service.rubrics.catalogue import CATALOGUE
 from service.web.appkeys import POOL
 from service.web.auth import caller, requires
 from service.web.bodies import read_json
-from service.web.params import decode_cursor, page_limit, paged, path_id
-from service.web.problems import Conflict, FieldError, NotAcceptable, ValidationFailed
+from service.web.params import created_cursor, created_position, decode_cursor, page_limit, paged, path_id
+from service.web.problems import Conflict, NotAcceptable
 from service.web.responses import json_response
 from service.webhooks.events import emit
 
@@ -50,18 +49,7 @@ async def create_campaign(request: web.Request) -> web.Response:
     who = caller(request)
     catalogue = request.app[CATALOGUE]
     pool = request.app[POOL]
-    if "rubric_version" in body:
-        version = await catalogue.version(pool, body["rubric_id"], body["rubric_version"])
-        missing = FieldError(f"rubric {body['rubric_id']} has no published version {body['rubric_version']}",
-                             pointer="/rubric_version")
-    else:
-        version = await catalogue.latest(pool, body["rubric_id"])
-        missing = FieldError(f"no rubric {body['rubric_id']!r} is published", pointer="/rubric_id")
-    if version is None:
-        raise ValidationFailed("The rubric is not published", errors=[missing])
-    if version.purpose != "recruitment":
-        raise ValidationFailed("The rubric is not a recruitment rubric", errors=[FieldError(
-            f"{version.id} is an {version.purpose} rubric; campaigns need a recruitment rubric", pointer="/rubric_id")])
+    version = await catalogue.requested(pool, body, "recruitment")
     async with db.transaction(pool) as conn:
         row = await store.create_campaign(conn, who.org_id, reference=body["reference"], title=body["title"],
                                           rubric_id=version.id, rubric_version=version.version,
@@ -81,22 +69,13 @@ async def list_campaigns(request: web.Request) -> web.Response:
     limit = page_limit(request)
     after = decode_cursor(request, created_position)
     rows = await store.campaigns_page(request.app[POOL], caller(request).org_id, after=after, limit=limit + 1)
-    return json_response(paged(rows, limit, campaign_json,
-                               lambda r: [r["created_at"].isoformat(), str(r["id"])]))
+    return json_response(paged(rows, limit, campaign_json, created_cursor))
 
 
 @routes.get("/v1/campaigns/{campaign_id}")
 @requires("recruitment:read")
 async def get_campaign(request: web.Request) -> web.Response:
     return json_response(campaign_json(await existing_campaign(request)))
-
-
-def created_position(value: Any) -> tuple[datetime, uuid.UUID]:
-    """A campaigns cursor: [created_at ISO string, id string]."""
-    created, ident = value
-    if not isinstance(created, str) or not isinstance(ident, str):
-        raise TypeError("not a campaigns cursor")
-    return datetime.fromisoformat(created), uuid.UUID(ident)
 
 
 def negotiate(request: web.Request) -> str:

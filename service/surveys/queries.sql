@@ -1,0 +1,50 @@
+-- Engagement surveys and their respondents' responses. Every query is scoped by organisation.
+
+-- name: survey_create
+-- The new survey, or no row when the organisation already has one with this reference.
+INSERT INTO surveys (org_id, reference, title, rubric_id, rubric_version, rubric_hash)
+VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT (org_id, reference) DO NOTHING
+RETURNING id, reference, title, rubric_id, rubric_version, rubric_hash, status, created_at, closed_at;
+
+-- name: survey
+SELECT id, reference, title, rubric_id, rubric_version, rubric_hash, status, created_at, closed_at
+FROM surveys WHERE org_id = $1 AND id = $2;
+
+-- name: survey_for_update
+-- Taken by every write to a survey, so that no response slips in after the close.
+SELECT id, reference, title, rubric_id, rubric_version, rubric_hash, status, created_at, closed_at
+FROM surveys WHERE org_id = $1 AND id = $2
+FOR UPDATE;
+
+-- name: survey_by_reference
+SELECT id, reference, title, rubric_id, rubric_version, rubric_hash, status, created_at, closed_at
+FROM surveys WHERE org_id = $1 AND reference = $2;
+
+-- name: surveys_page
+-- Oldest first; $2/$3 the (created_at, id) of the last survey of the page before, both null for the
+-- first; $5 a reference to match (null: all).
+SELECT id, reference, title, rubric_id, rubric_version, rubric_hash, status, created_at, closed_at
+FROM surveys
+WHERE org_id = $1 AND ($2::timestamptz IS NULL OR (created_at, id) > ($2, $3::uuid))
+  AND ($5::text IS NULL OR reference = $5)
+ORDER BY created_at, id
+LIMIT $4;
+
+-- name: survey_close
+UPDATE surveys SET status = 'closed', closed_at = now()
+WHERE org_id = $1 AND id = $2
+RETURNING id, reference, title, rubric_id, rubric_version, rubric_hash, status, created_at, closed_at;
+
+-- name: response_put
+-- Stores a respondent's response, replacing their earlier one; `replaced` says whether there was one.
+INSERT INTO survey_responses AS r (org_id, survey_id, respondent_key, unit, staff_group, answers)
+VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT (org_id, survey_id, respondent_key) DO UPDATE
+SET unit = EXCLUDED.unit, staff_group = EXCLUDED.staff_group, answers = EXCLUDED.answers, submitted_at = now()
+RETURNING submitted_at, (xmax <> 0) AS replaced;
+
+-- name: responses
+-- Every response of the survey (without the respondents' keys: the report needs none of them).
+SELECT unit, staff_group, answers FROM survey_responses
+WHERE org_id = $1 AND survey_id = $2;
