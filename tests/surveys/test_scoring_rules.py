@@ -169,7 +169,7 @@ def test_a_suppressed_respondents_answers_change_no_shown_groups_figure() -> Non
             + [person("South", "manager", {**everything(4), "b2": n % 5 + 1}) for n in range(5)]
             + [person("West", "nurse", everything(3)) for _ in range(3)]
             + [person("Tiny", "doctor", everything(1))] * 2)
-    changed = base[:-1] + [person("Tiny", "doctor", {**everything(5), "c1": 1})]
+    changed = [*base[:-1], person("Tiny", "doctor", {**everything(5), "c1": 1})]
     before, after = report(base), report(changed)
     assert groups(before)["Tiny"]["shown"] is False
     shown = [k for k, g in groups(before).items() if g["shown"]]

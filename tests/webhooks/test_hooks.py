@@ -178,7 +178,7 @@ async def test_unknown_type_is_422_recorded_and_replayed(api: Api, anon: Api) ->
     headers = signed(source["secret"], body, msg_id="msg_unknown")
     first = await hook(anon, source, body, headers)
     assert first.status == 422
-    known = "appraisal.closed, appraisal.opened, feedback.submitted, ping"
+    known = "appraisal.closed, appraisal.opened, feedback.submitted, ping, survey.response.submitted"
     assert first.json["errors"] == [{"pointer": "/type", "detail": f"must be one of: {known}"}]
     again = await hook(anon, source, body, signed(source["secret"], body, msg_id="msg_unknown"))
     assert (again.status, again.text) == (422, first.text)

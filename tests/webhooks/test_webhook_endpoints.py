@@ -81,7 +81,7 @@ async def test_events_must_be_known_and_subscribable(manager: Api) -> None:
     assert [e["pointer"] for e in reply.json["errors"]] == ["/events/1", "/events/2"]
     assert reply.json["errors"][0]["detail"] == (
         "is not an event type you can subscribe to; known: appraisal.report_ready, campaign.finalised, "
-        "candidate.moderation_required, candidate.result.updated")
+        "candidate.moderation_required, candidate.result.updated, survey.report_ready")
     for body in ({"url": RECEIVER, "events": []}, {"url": RECEIVER, "events": ["a", "a"]},
                  {"url": RECEIVER}, {"url": RECEIVER, "events": ["campaign.finalised"], "secret": "mine"}):
         assert (await manager.post("/v1/webhook-endpoints", body)).status == 422
