@@ -8,6 +8,7 @@ import io
 from typing import Any
 
 import asyncpg
+import pytest
 
 from service.pseudonyms import pseudonym
 from tests.support.api import Api
@@ -81,7 +82,7 @@ async def test_refused_answers_name_the_field_and_store_nothing(api: Api, conn: 
 
 
 async def test_a_respondent_answering_again_replaces_their_response_and_is_never_stored_by_reference(
-        api: Api, conn: asyncpg.Connection) -> None:
+        api: Api, conn: asyncpg.Connection, capsys: pytest.CaptureFixture[str]) -> None:
     survey = await new_survey(api)
     ids = await item_ids(api)
     first = await answer(api, survey, "RESP-42", "Surgery", "doctor", dict.fromkeys(ids, 2))
@@ -97,8 +98,13 @@ async def test_a_respondent_answering_again_replaces_their_response_and_is_never
     assert rows[0]["answers"] == [5] + [None] * (len(ids) - 1)
     dump = str([dict(r) for r in await conn.fetch("SELECT * FROM audit_events")]) + str([dict(r) for r in rows])
     assert "RESP-42" not in dump
+    refused = await answer(api, survey, "RESP-42", "Medicine", "manager", {"zz": 1})
+    assert refused.status == 422 and "RESP-42" not in refused.text
     report = (await api.get(f"/v1/surveys/{survey['id']}/report")).json
     assert report["overall"]["respondents"] == 1
+    logged = capsys.readouterr()
+    assert "/responses/{respondent_ref}" in logged.out + logged.err  # the route is logged, never the path
+    assert "RESP-42" not in logged.out + logged.err
 
 
 async def test_close_freezes_responses_and_reports_in_every_format(api: Api) -> None:
