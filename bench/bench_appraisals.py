@@ -7,14 +7,9 @@ BENCH_PROFILE=1 also prints cProfile's top functions of build_report and of the 
 
 from __future__ import annotations
 
-import cProfile
-import io
 import os
-import pstats
 import random
 import shutil
-import statistics
-import sys
 import tempfile
 import time
 import uuid
@@ -23,7 +18,7 @@ from typing import Any
 
 import aiohttp
 
-from bench.support import child, cpu_seconds, free_port, fresh_database, percentile, rss_mb
+from bench.support import child, free_port, fresh_database, median_ms, profile, rss_mb, sequential_gets
 from service import db
 from service.appraisals import store
 from service.appraisals.domain.model import FeedbackRubric, Response
@@ -74,6 +69,10 @@ items:
 """
 
 
+async def timed(http: aiohttp.ClientSession, url: str, pid: int) -> dict[str, Any]:
+    return await sequential_gets(http, url, pid, warmup=WARMUP, requests=REQUESTS, seconds=SECONDS)
+
+
 def bench_rubric() -> str:
     items = "\n".join(f'  - {{id: i{e.replace(".", "_")}_{s}, element: "{e}", text: "Benchmark behaviour {s} of '
                       f'element {e}, as a colleague would see it at work."}}'
@@ -112,54 +111,6 @@ async def setup_org(url: str) -> tuple[uuid.UUID, str]:
         await conn.close()
 
 
-async def timed(http: aiohttp.ClientSession, url: str, pid: int) -> dict[str, Any]:
-    """Sequential GETs (one in flight): warm-up, then up to REQUESTS timed ones within SECONDS; latency in ms
-    measured by the client on 127.0.0.1, and the web process's CPU per request."""
-    size = 0
-    for _ in range(WARMUP):
-        async with http.get(url) as r:
-            size = len(await r.read())
-            if r.status != 200:
-                raise RuntimeError(f"GET {url}: {r.status}")
-    latencies: list[float] = []
-    cpu_before = cpu_seconds(pid)
-    deadline = time.monotonic() + SECONDS
-    while len(latencies) < REQUESTS and time.monotonic() < deadline:
-        started = time.perf_counter()
-        async with http.get(url) as r:
-            await r.read()
-            status = r.status
-        latencies.append((time.perf_counter() - started) * 1000)
-        if status != 200:
-            raise RuntimeError(f"GET {url}: {status}")
-    cpu = cpu_seconds(pid) - cpu_before
-    latencies.sort()
-    return {"requests": len(latencies), "median": round(statistics.median(latencies), 2),
-            "p99": percentile(latencies, 99), "max": round(latencies[-1], 2),
-            "web_cpu_ms_per_request": round(cpu * 1000 / len(latencies), 2), "body_kb": round(size / 1024, 1)}
-
-
-def median_ms(call: Any, calls: int = IN_PROCESS_CALLS) -> float:
-    times = []
-    for _ in range(calls):
-        started = time.perf_counter()
-        call()
-        times.append((time.perf_counter() - started) * 1000)
-    return round(statistics.median(times), 2)
-
-
-def profile(title: str, call: Any, calls: int = 50, top: int = 25) -> None:
-    profiler = cProfile.Profile()
-    profiler.enable()
-    for _ in range(calls):
-        call()
-    profiler.disable()
-    text = io.StringIO()
-    pstats.Stats(profiler, stream=text).sort_stats("tottime").print_stats(top)
-    print(f"-- cProfile of {title}, {calls} calls, by own time", file=sys.stderr)
-    print(text.getvalue(), file=sys.stderr)
-
-
 async def in_process(url: str, org_id: uuid.UUID, appraisal: dict[str, Any], rubrics: Path) -> dict[str, Any]:
     """build_report (as usecases.build calls it), JSON encoding and render() on the stored responses."""
     loaded = RubricChecker(SchemaRegistry()).load_directory(rubrics)
@@ -179,8 +130,8 @@ async def in_process(url: str, org_id: uuid.UUID, appraisal: dict[str, Any], rub
                             hlm=loaded.frameworks.get("hlm"))
 
     report = build()
-    out = {"responses": len(stored), "build_report_ms": median_ms(build),
-           "json_encode_ms": median_ms(lambda: dumps_bytes(report)),
+    out = {"responses": len(stored), "build_report_ms": median_ms(build, IN_PROCESS_CALLS),
+           "json_encode_ms": median_ms(lambda: dumps_bytes(report), IN_PROCESS_CALLS),
            "html_render_ms": median_ms(lambda: render(report), calls=50)}
     if os.environ.get("BENCH_PROFILE"):
         profile("build_report", build)

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import cProfile
+import io
 import itertools
 import os
+import pstats
 import socket
+import statistics
 import sys
 import time
 import uuid
@@ -96,11 +100,63 @@ def postgres_cpu_seconds() -> float:
     return total
 
 
-def rss_mb(pid: int) -> float:
+def rss_mb(pid: int, field: str = "VmRSS") -> float:
+    """A process's resident memory now (VmRSS), or its peak since it started (field VmHWM), in MB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+async def sequential_gets(http: aiohttp.ClientSession, url: str, pid: int, *, warmup: int, requests: int,
+                          seconds: float) -> dict[str, Any]:
+    """GETs one at a time: `warmup` unmeasured, then up to `requests` timed ones within `seconds`; latency in ms
+    measured by the client on 127.0.0.1, the web process's CPU per request, and the body's size."""
+    size = 0
+    for _ in range(warmup):
+        async with http.get(url) as r:
+            size = len(await r.read())
+            if r.status != 200:
+                raise RuntimeError(f"GET {url}: {r.status}")
+    latencies: list[float] = []
+    cpu_before = cpu_seconds(pid)
+    deadline = time.monotonic() + seconds
+    while len(latencies) < requests and time.monotonic() < deadline:
+        started = time.perf_counter()
+        async with http.get(url) as r:
+            await r.read()
+            status = r.status
+        latencies.append((time.perf_counter() - started) * 1000)
+        if status != 200:
+            raise RuntimeError(f"GET {url}: {status}")
+    cpu = cpu_seconds(pid) - cpu_before
+    latencies.sort()
+    return {"requests": len(latencies), "median": round(statistics.median(latencies), 2),
+            "p99": percentile(latencies, 99), "max": round(latencies[-1], 2),
+            "web_cpu_ms_per_request": round(cpu * 1000 / len(latencies), 2), "body_kb": round(size / 1024, 1)}
+
+
+def median_ms(call: Callable[[], Any], calls: int) -> float:
+    """The median time of `calls` calls, in ms."""
+    times = []
+    for _ in range(calls):
+        started = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - started) * 1000)
+    return round(statistics.median(times), 2)
+
+
+def profile(title: str, call: Callable[[], Any], calls: int = 50, top: int = 25) -> None:
+    """cProfile's top functions by own time of `calls` calls, on stderr."""
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(calls):
+        call()
+    profiler.disable()
+    text = io.StringIO()
+    pstats.Stats(profiler, stream=text).sort_stats("tottime").print_stats(top)
+    print(f"-- cProfile of {title}, {calls} calls, by own time", file=sys.stderr)
+    print(text.getvalue(), file=sys.stderr)
 
 
 def percentile(ordered: list[float], p: float) -> float:
