@@ -11,6 +11,7 @@ from typing import Any
 import jinja2
 
 from service.appraisals.html import charts
+from service.report_svg import Marker
 
 _ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent), autoescape=True,
                           undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
@@ -79,7 +80,7 @@ def _gap_words(entry: Mapping[str, Any]) -> str:
     return f"self {abs(gap):.2f} points {'above' if gap > 0 else 'below'} colleagues"
 
 
-def _by_group(entry: Mapping[str, Any], groups: list[tuple[str, str, charts.Marker]]) -> str:
+def _by_group(entry: Mapping[str, Any], groups: list[tuple[str, str, Marker]]) -> str:
     """Each shown group's mean of an entry, in words: "Peers 3.77 · Supervisor 4.00"."""
     figures = entry["groups"]
     return " · ".join(f"{label} {_num(figures[g]['mean']) if figures.get(g) else '–'}" for g, label, _ in groups)
