@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -41,3 +44,49 @@ async def offline_page(chromium: Browser, outside: list[str]) -> Page:
             await route.abort()
     await page.route("**/*", only_loopback)
     return page
+
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / ".data" / "screenshots"
+A4_WIDTH = 794  # CSS px: 210 mm at 96 px per inch
+PDF_PAGE = re.compile(rb"/Type\s*/Page[^s]")
+
+
+@dataclass(frozen=True)
+class Printed:
+    pdf: bytes
+    charts: list[dict[str, float]]  # per svg element: width, height, right (px) and its count of shapes
+
+    @property
+    def pages(self) -> int:
+        return len(PDF_PAGE.findall(self.pdf))
+
+
+async def print_a4(chromium: Browser, html: str, requested: list[str], name: str | None = None) -> Printed:
+    """A self-contained page loaded from `html` at A4 width (every request refused and its URL noted in
+    `requested`), checked to be no wider than A4, and printed to PDF; with `name`, a full-page screenshot and
+    the PDF are kept in .data/screenshots."""
+    page = await chromium.new_page(viewport={"width": A4_WIDTH, "height": 1123})
+
+    async def only_inline(route: Route) -> None:
+        if route.request.url.startswith(("data:", "about:")):
+            await route.continue_()
+        else:
+            requested.append(route.request.url)
+            await route.abort()
+    await page.route("**/*", only_inline)
+    await page.set_content(html, wait_until="load")
+    charts = await page.eval_on_selector_all("svg", """svgs => svgs.map(s => {
+        const box = s.getBoundingClientRect();
+        return {width: box.width, height: box.height, shapes: s.querySelectorAll('rect, circle, line, path').length,
+                right: box.right};
+    })""")
+    width = await page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert width[0] <= width[1], f"the page is wider than A4: {width}"
+    if name:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+        await page.pdf(path=str(SCREENSHOTS / f"{name}.pdf"), format="A4", print_background=True)
+    pdf = await page.pdf(format="A4", print_background=True)
+    await page.close()
+    assert pdf.startswith(b"%PDF-")
+    return Printed(pdf, charts)

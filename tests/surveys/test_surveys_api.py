@@ -140,6 +140,8 @@ async def test_close_freezes_responses_and_reports_in_every_format(api: Api) -> 
     assert float(index["mean"]) == report["groups"][1]["index"]["mean"]
     html = await api.get(f"/v1/surveys/{survey['id']}/report.html")
     assert html.status == 200 and html.content_type == "text/html"
+    assert html.headers["Content-Security-Policy"].startswith("default-src 'none'")
+    assert "Engagement 2026" in html.text and "Surgery" in html.text and 'class="banner"' not in html.text
 
 
 async def test_compare_two_closed_surveys(api: Api) -> None:
