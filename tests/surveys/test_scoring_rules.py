@@ -34,7 +34,7 @@ SURVEY = Survey("s-1", "REF", "Title", True, {"id": "test", "version": 1, "hash"
 
 def scores(answers: dict[str, int]) -> dict[str, Fraction | None]:
     """One respondent's scores by measure name, as exact values."""
-    scaled = PLAN.scores(PLAN.recoded(RUBRIC.stored(answers)))
+    scaled = PLAN.scores(RUBRIC.stored(answers))
     return {m: None if s is None else Fraction(s, PLAN.denominator) for m, s in zip(PLAN.measures, scaled,
                                                                                     strict=True)}
 

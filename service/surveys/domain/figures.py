@@ -8,9 +8,10 @@ and each mean is one exact Fraction.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from fractions import Fraction
+from operator import add, mul
 from typing import Any
 
 from service.numbers import json_number
@@ -18,26 +19,26 @@ from service.surveys.domain.model import SurveyRubric
 from service.surveys.domain.scoring import Scaled
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class Tally:
     """The respondents of one group: how many, and per measure the sum of their scores (× D) and how many have it."""
 
-    measures: int
-    respondents: int = 0
-    sums: list[int] = field(default_factory=list)
-    counts: list[int] = field(default_factory=list)
+    respondents: int
+    sums: tuple[int, ...]
+    counts: tuple[int, ...]
 
-    def __post_init__(self) -> None:
-        self.sums = self.sums or [0] * self.measures
-        self.counts = self.counts or [0] * self.measures
+    @classmethod
+    def of(cls, scores: Sequence[tuple[Scaled, ...]], measures: int) -> Tally:
+        """The tally of these respondents' scores: one tuple each, in the order of the plan's measures."""
+        if not scores:
+            return cls(0, (0,) * measures, (0,) * measures)
+        present = [[s for s in column if s is not None] for column in zip(*scores, strict=True)]
+        return cls(len(scores), tuple(map(sum, present)), tuple(map(len, present)))
 
-    def add(self, scores: tuple[Scaled, ...]) -> None:
-        self.respondents += 1
-        sums, counts = self.sums, self.counts
-        for n, score in enumerate(scores):
-            if score is not None:
-                sums[n] += score
-                counts[n] += 1
+    def __add__(self, other: Tally) -> Tally:
+        """The tally of both groups' respondents together."""
+        return Tally(self.respondents + other.respondents, tuple(map(add, self.sums, other.sums)),
+                     tuple(map(add, self.counts, other.counts)))
 
     def mean(self, measure: int, denominator: int) -> Fraction | None:
         count = self.counts[measure]
@@ -52,31 +53,24 @@ def figure_json(rubric: SurveyRubric, mean: Fraction | None, n: int) -> dict[str
     return {"mean": json_number(mean), "score_100": json_number(score), "band": rubric.band(score), "n": n}
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class ItemSums:
     """Cronbach's alpha's sums over the respondents who answered every item of one sub-scale."""
 
     items: int
-    n: int = 0
-    item_sums: list[int] = field(default_factory=list)
-    item_squares: list[int] = field(default_factory=list)
-    total_sum: int = 0
-    total_squares: int = 0
+    n: int
+    item_sums: tuple[int, ...]
+    item_squares: tuple[int, ...]
+    total_sum: int
+    total_squares: int
 
-    def __post_init__(self) -> None:
-        self.item_sums = self.item_sums or [0] * self.items
-        self.item_squares = self.item_squares or [0] * self.items
-
-    def add(self, values: Iterable[int]) -> None:
-        """One respondent's recoded answers to every item of the sub-scale."""
-        total = 0
-        for n, value in enumerate(values):
-            self.item_sums[n] += value
-            self.item_squares[n] += value * value
-            total += value
-        self.n += 1
-        self.total_sum += total
-        self.total_squares += total * total
+    @classmethod
+    def of(cls, rows: Sequence[tuple[int, ...]], items: int) -> ItemSums:
+        """The sums of these respondents' recoded answers to every item of the sub-scale (one tuple each)."""
+        columns = list(zip(*rows, strict=True)) or [()] * items
+        totals = list(map(sum, rows))
+        return cls(items, len(rows), tuple(map(sum, columns)), tuple(sum(map(mul, c, c)) for c in columns),
+                   sum(totals), sum(map(mul, totals, totals)))
 
     def alpha(self) -> Fraction | None:
         """Cronbach's alpha, α = k/(k−1) × (1 − Σ s²ᵢ / s²ₜ), where k is the number of items, s²ᵢ the sample

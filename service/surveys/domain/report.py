@@ -21,7 +21,7 @@ from service.anonymity import survey_groups
 from service.numbers import json_number
 from service.surveys.domain.figures import ItemSums, Tally, figure_json
 from service.surveys.domain.model import SurveyRubric
-from service.surveys.domain.scoring import Plan
+from service.surveys.domain.scoring import Plan, Scaled
 
 BREAKDOWNS = ("unit", "staff_group")
 DOCTORS, MANAGERS = "doctor", "manager"
@@ -55,20 +55,34 @@ class Tallies:
 
 
 def tally(plan: Plan, respondents: Iterable[Respondent]) -> Tallies:
-    size = len(plan.measures)
-    out = Tallies(Tally(size), {b: {} for b in BREAKDOWNS}, [ItemSums(len(p)) for p in plan.subscale_positions])
-    units, staff = out.groups["unit"], out.groups["staff_group"]
+    """Every respondent scored once; their scores summed per unit × staff group, and those sums added up for
+    each unit, each staff group and the organisation. Respondents who gave the same answers to a sub-scale's
+    items have the same score there: it is worked out once per distinct set of answers."""
+    cells: dict[tuple[str, str], list[tuple[Scaled, ...]]] = {}
+    complete: list[list[tuple[int, ...]]] = [[] for _ in plan.subscales]
+    known: list[dict[tuple[int | None, ...], tuple[Scaled, tuple[int, ...] | None]]] = [{} for _ in plan.subscales]
+    parts = list(zip(plan.subscales, known, complete, strict=True))
     for r in respondents:
-        recoded = plan.recoded(r.answers)
-        scores = plan.scores(recoded)
-        out.overall.add(scores)
-        (units.get(r.unit) or units.setdefault(r.unit, Tally(size))).add(scores)
-        (staff.get(r.staff_group) or staff.setdefault(r.staff_group, Tally(size))).add(scores)
-        for positions, sums in zip(plan.subscale_positions, out.alpha, strict=True):
-            values = [recoded[p] for p in positions]
-            if None not in values:
-                sums.add(values)  # type: ignore[arg-type]
-    return out
+        subscale_scores = []
+        for sub, seen, rows in parts:
+            given = sub.pick(r.answers)
+            score, recoded = seen.get(given) or seen.setdefault(given, sub.score(given))
+            subscale_scores.append(score)
+            if recoded is not None:
+                rows.append(recoded)
+        key = (r.unit, r.staff_group)
+        (cells.get(key) or cells.setdefault(key, [])).append(plan.combined(subscale_scores))
+    size = len(plan.measures)
+    groups: dict[str, dict[str, Tally]] = {b: {} for b in BREAKDOWNS}
+    overall = Tally.of([], size)
+    for (unit, staff_group), scores in cells.items():
+        cell = Tally.of(scores, size)
+        overall += cell
+        for breakdown, group in (("unit", unit), ("staff_group", staff_group)):
+            earlier = groups[breakdown].get(group)
+            groups[breakdown][group] = cell if earlier is None else earlier + cell
+    return Tallies(overall, groups, [ItemSums.of(rows, len(sub.positions))
+                                     for rows, sub in zip(complete, plan.subscales, strict=True)])
 
 
 def visibility(rubric: SurveyRubric, tallies: Tallies, by: str) -> tuple[bool, frozenset[str]]:

@@ -18,11 +18,40 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from operator import itemgetter
 
 from service.surveys.domain.model import SurveyRubric
 
 Scaled = int | None  # a score × Plan.denominator, or None where the respondent has none
+
+
+@dataclass(frozen=True, slots=True)
+class Subscale:
+    """One sub-scale's part of a plan: where its items' answers are, which are reverse-keyed, and the factor a
+    sum of answers is multiplied by to make a mean × D, for each count of answers that is enough."""
+
+    positions: tuple[int, ...]  # the positions of its items' answers in a stored answer list
+    flips: tuple[int, ...]  # per item: min + max for a reverse-keyed item, 0 otherwise
+    per_answer: dict[int, int]  # answers counted -> D // that count; absent below half the items
+
+    # pick(stored answers) -> this sub-scale's answers as given (not recoded), None where not answered
+    pick: Callable[[Sequence[int | None]], tuple[int | None, ...]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        positions = self.positions
+        object.__setattr__(self, "pick", itemgetter(*positions) if len(positions) > 1
+                           else lambda stored: (stored[positions[0]],))
+
+    def score(self, given: tuple[int | None, ...]) -> tuple[Scaled, tuple[int, ...] | None]:
+        """Rules 1 and 2: the sub-scale score × D from its answers as given, and the recoded answers when every
+        item was answered (what Cronbach's alpha is computed from), else None."""
+        recoded = [None if v is None else (f - v if f else v) for v, f in zip(given, self.flips, strict=True)]
+        answered = [v for v in recoded if v is not None]
+        multiplier = self.per_answer.get(len(answered))
+        score = sum(answered) * multiplier if multiplier else None
+        return score, tuple(answered) if len(answered) == len(recoded) else None
 
 
 @dataclass(frozen=True)
@@ -31,60 +60,44 @@ class Plan:
 
     denominator: int
     measures: tuple[str, ...]  # "subscale:<id>" …, "metascale:<id>" …, "index": the order of a score tuple
-    item_subscale: tuple[int, ...]  # per stored answer: the index of its sub-scale
-    item_flip: tuple[int, ...]  # per stored answer: min + max for a reverse-keyed item, 0 otherwise
-    subscale_items: tuple[int, ...]  # per sub-scale: its number of items
-    subscale_positions: tuple[tuple[int, ...], ...]  # per sub-scale: the positions of its items' answers
-    per_answer: tuple[dict[int, int], ...]  # per sub-scale: answers counted -> D // that count (enough only)
+    subscales: tuple[Subscale, ...]
     metascale_subscales: tuple[tuple[int, ...], ...]  # per meta-scale: its sub-scales' indexes
 
     @classmethod
     def of(cls, rubric: SurveyRubric) -> Plan:
-        subscale_index = {s.id: n for n, s in enumerate(rubric.subscales)}
         sizes = Counter(i.subscale for i in rubric.items)
-        subscale_items = tuple(sizes[s.id] for s in rubric.subscales)
-        counts = {c for size in subscale_items for c in range(math.ceil(size / 2), size + 1)}
+        counts = {c for size in sizes.values() for c in range(math.ceil(size / 2), size + 1)}
         members = tuple(tuple(n for n, s in enumerate(rubric.subscales) if s.metascale == m.id)
                         for m in rubric.metascales)
         most_members = max(len(m) for m in members)
         denominator = (math.lcm(*counts) * math.lcm(*range(1, most_members + 1))
                        * math.lcm(*range(1, len(members) + 1)))
         flip = rubric.scale_min + rubric.scale_max
+        subscales = []
+        for s in rubric.subscales:
+            items = [(n, i) for n, i in enumerate(rubric.items) if i.subscale == s.id]
+            size = len(items)
+            subscales.append(Subscale(
+                positions=tuple(n for n, _ in items), flips=tuple(flip if i.reverse else 0 for _, i in items),
+                per_answer={c: denominator // c for c in range(math.ceil(size / 2), size + 1)}))
         return cls(
             denominator=denominator,
             measures=(*(f"subscale:{s.id}" for s in rubric.subscales),
                       *(f"metascale:{m.id}" for m in rubric.metascales), "index"),
-            item_subscale=tuple(subscale_index[i.subscale] for i in rubric.items),
-            item_flip=tuple(flip if i.reverse else 0 for i in rubric.items),
-            subscale_items=subscale_items,
-            subscale_positions=tuple(tuple(n for n, i in enumerate(rubric.items) if i.subscale == s.id)
-                                     for s in rubric.subscales),
-            per_answer=tuple({c: denominator // c for c in range(math.ceil(size / 2), size + 1)}
-                             for size in subscale_items),
-            metascale_subscales=members)
+            subscales=tuple(subscales), metascale_subscales=members)
 
-    def recoded(self, stored: list[int | None]) -> list[int | None]:
-        """The answers with reverse-keyed items recoded (min + max − x), None where not answered."""
-        return [None if v is None else (f - v if f else v) for v, f in zip(stored, self.item_flip, strict=True)]
+    def scores(self, stored: Sequence[int | None]) -> tuple[Scaled, ...]:
+        """A respondent's scores × D from their stored answers, in the order of `measures`."""
+        return self.combined([sub.score(sub.pick(stored))[0] for sub in self.subscales])
 
-    def scores(self, recoded: list[int | None]) -> tuple[Scaled, ...]:
-        """The respondent's scores × D from their recoded answers, in the order of `measures`: sub-scales,
-        meta-scales, the index."""
-        n_sub = len(self.subscale_items)
-        sums, answered = [0] * n_sub, [0] * n_sub
-        for value, sub in zip(recoded, self.item_subscale, strict=True):
-            if value is not None:
-                sums[sub] += value
-                answered[sub] += 1
-        subscales: list[Scaled] = []
-        for total, count, per in zip(sums, answered, self.per_answer, strict=True):
-            multiplier = per.get(count)  # absent below half the items
-            subscales.append(total * multiplier if multiplier else None)
+    def combined(self, subscales: list[Scaled]) -> tuple[Scaled, ...]:
+        """Rules 3 and 4: from a respondent's sub-scale scores × D, all their scores in the order of `measures`:
+        sub-scales, meta-scales, the index."""
         metascales: list[Scaled] = []
         for members in self.metascale_subscales:
             present = [subscales[n] for n in members if subscales[n] is not None]
             # D is a multiple of lcm(1..m) times every count, so each division below is exact.
-            metascales.append(sum(present) // len(present) if present else None)
+            metascales.append(sum(present) // len(present) if present else None)  # type: ignore[arg-type]
         present = [m for m in metascales if m is not None]
-        index = sum(present) // len(present) if present else None
+        index = sum(present) // len(present) if present else None  # type: ignore[arg-type]
         return (*subscales, *metascales, index)
