@@ -43,6 +43,26 @@ def _not_json(constant: str) -> None:
     raise _NotJsonNumber(f"{constant} is not a JSON number")
 
 
+class _DuplicateKey(ValueError):
+    pass
+
+
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object's members as a dict, refused when a key repeats: JSON leaves duplicates undefined, and
+    "last wins" would let a body say two things at once."""
+    members = dict(pairs)
+    if len(members) != len(pairs):
+        seen: set[str] = set()
+        key = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+        # a key is named only when it is plainly a field name: any other text is the caller's own
+        named = f'the key "{key}"' if _PLAIN_KEY.fullmatch(key) else "a key"
+        raise _DuplicateKey(f"{named} appears more than once in one object")
+    return members
+
+
 def _number(text: str) -> int | float:
     """A number written with a fraction or an exponent: an integer when its value is whole (4.0 and 4e0
     are the integer 4, as JSON Schema counts them, so a mark sent as 4.0 is the mark 4), else a float."""
@@ -57,10 +77,11 @@ def decode(raw: bytes) -> Any:
     body = raw[3:] if raw.startswith(codecs.BOM_UTF8) else raw
     try:
         # JSON between systems is UTF-8 (RFC 8259).
-        return json.loads(body.decode("utf-8"), parse_constant=_not_json, parse_float=_number)
+        return json.loads(body.decode("utf-8"), parse_constant=_not_json, parse_float=_number,
+                          object_pairs_hook=_unique_keys)
     except UnicodeDecodeError:
         raise BadRequest("The request body is not UTF-8") from None
-    except _NotJsonNumber as exc:
+    except (_NotJsonNumber, _DuplicateKey) as exc:
         raise BadRequest(f"The body is not valid JSON: {exc}") from None
     except json.JSONDecodeError as exc:
         raise BadRequest(f"The body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None

@@ -119,6 +119,21 @@ async def test_nan_and_infinity_are_not_json(api: Api, conn) -> None:
     assert await conn.fetchval("SELECT count(*) FROM candidates") == 0
 
 
+async def test_a_key_twice_in_one_object_is_refused_and_nothing_is_stored(api: Api, conn) -> None:
+    """With "last wins" a scorecard could carry two marks for one criterion and store the second."""
+    rubric, _, base = await new_candidate(api)
+    station = rubric["stations"][0]
+    criterion = station["criteria"][0]
+    marks = json.dumps(full_marks(rubric, station["id"], 3))[1:-1]
+    reply = await api.put(f"{base}/scorecards/{station['id']}/p1",
+                          data=f'{{"marks": {{{marks}, "{criterion}": 1}}}}',
+                          headers={"Content-Type": "application/json"})
+    assert reply.status == 400 and reply.content_type == "application/problem+json"
+    assert reply.json["detail"] == (f'The body is not valid JSON: the key "{criterion}" appears more than once '
+                                    "in one object")
+    assert await conn.fetchval("SELECT count(*) FROM scorecards") == 0
+
+
 async def test_errors_say_what_is_wrong_and_the_limit_without_repeating_the_text(api: Api, conn) -> None:
     rubric, _, base = await new_candidate(api)
     station = rubric["stations"][0]
