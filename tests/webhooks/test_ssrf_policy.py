@@ -77,7 +77,7 @@ def test_names_and_impossible_numbers_are_not_literals(host: str) -> None:
     "https://127.1/", "https://[fe80::1%25eth0]/", "https://0.0.0.0/",
 ])
 def test_urls_naming_internal_addresses_in_any_form_are_refused(url: str) -> None:
-    with pytest.raises(ssrf.DestinationRefused, match=r"is an? |not a valid"):
+    with pytest.raises(ssrf.DestinationRefused, match=r"is an? |not a valid|host is not valid"):
         ssrf.check_url(url, allowed_hosts=("localhost",))
 
 
@@ -98,10 +98,22 @@ def test_url_rules_name_the_problem(url: str, message: str) -> None:
 
 
 def test_public_https_urls_pass_and_names_are_left_to_connect_time() -> None:
-    named = ssrf.check_url("https://HR.Example.NHS.uk./hooks?token=x", allowed_hosts=())
+    named = ssrf.check_url("https://HR.Example.NHS.uk/hooks?token=x", allowed_hosts=())
     assert (named.host, named.address, named.allow_listed) == ("hr.example.nhs.uk", None, False)
     literal = ssrf.check_url("https://93.184.216.34:8443/hooks", allowed_hosts=())
     assert literal.address == ipaddress.ip_address("93.184.216.34")
+
+
+@pytest.mark.parametrize("url", [
+    "http://１２７.０.０.１:9000/x",  # full-width digits and full stops
+    "http://127。0。0。1:9000/x",  # ideographic full stops
+    "http://127.0.0.1\t:9000/x", " http://127.0.0.1:9000/x", "http://127.0.0.1:9000/x ", "http://127.0.0.1:9000/x\n",
+    "http://127.0.0.1.:9000/x", "http://localhost./x", "http://127%2e0.0.1:9000/x", "http://lоcalhost/x",  # Cyrillic о
+])
+def test_only_a_url_in_canonical_form_is_compared_with_the_allow_list(url: str) -> None:
+    """A parser normalises these into an allow-listed 127.0.0.1 or localhost; each is refused as written."""
+    with pytest.raises(ssrf.DestinationRefused, match="ASCII|end in a dot|host is not valid"):
+        ssrf.check_url(url, ("127.0.0.1", "localhost"))
 
 
 def test_allow_listed_hosts_may_be_internal_and_plain_http_but_only_as_listed() -> None:

@@ -126,6 +126,11 @@ def check_url(raw: str, allowed_hosts: Iterable[str]) -> Destination:
     """
     if len(raw) > MAX_URL_LENGTH:
         raise DestinationRefused(f"the URL is longer than {MAX_URL_LENGTH} characters")
+    # Only a URL already in canonical form is compared with WEBHOOK_ALLOWED_HOSTS: a parser would turn
+    # full-width digits, ideographic full stops or stray whitespace into an allow-listed host.
+    if not raw.isascii() or any(c <= " " or c == "\x7f" for c in raw):
+        raise DestinationRefused("the URL must be plain ASCII without spaces or control characters (an "
+                                 "international host name in its xn-- form)")
     try:
         url = URL(raw)
     except (ValueError, TypeError):
@@ -138,8 +143,10 @@ def check_url(raw: str, allowed_hosts: Iterable[str]) -> Destination:
         raise DestinationRefused("the URL must not contain a user name or password")
     if url.raw_fragment:
         raise DestinationRefused("the URL must not contain a fragment (#...)")
+    if url.raw_host.endswith("."):
+        raise DestinationRefused("the URL's host must not end in a dot")
     host = normalise_host(url.raw_host)
-    if not host or any(c in host for c in " \t\r\n\\/?#@"):
+    if not host or any(c in host for c in "\\/?#@%"):
         raise DestinationRefused("the URL's host is not valid")
     allowed = is_allow_listed(host, allowed_hosts)
     literal = parse_ip_literal(host)
