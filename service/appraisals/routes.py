@@ -13,7 +13,16 @@ from service.rubrics.catalogue import CATALOGUE
 from service.web.appkeys import CONFIG, POOL
 from service.web.auth import caller, requires
 from service.web.bodies import read_json
-from service.web.params import created_cursor, created_position, decode_cursor, page_limit, paged, path_id, path_ref
+from service.web.params import (
+    created_cursor,
+    created_position,
+    decode_cursor,
+    page_limit,
+    paged,
+    path_id,
+    path_ref,
+    query_text,
+)
 from service.web.responses import html_response, json_response
 
 routes = web.RouteTableDef()
@@ -39,7 +48,7 @@ async def list_appraisals(request: web.Request) -> web.Response:
     limit = page_limit(request)
     after = decode_cursor(request, created_position)
     rows = await store.page(request.app[POOL], caller(request).org_id, after=after, limit=limit + 1,
-                            external_ref=request.query.get("external_ref"))
+                            external_ref=query_text(request, "external_ref"))
     return json_response(paged(rows, limit, usecases.appraisal_json, created_cursor))
 
 

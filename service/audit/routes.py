@@ -9,7 +9,7 @@ from service.audit import store as audit
 from service.web.appkeys import POOL
 from service.web.auth import caller
 from service.web.marshal import UtcDateTime, Uuid
-from service.web.params import decode_cursor, page_limit, paged, query_choice, query_time, seq_position
+from service.web.params import decode_cursor, page_limit, paged, query_choice, query_text, query_time, seq_position
 from service.web.problems import FieldError, ValidationFailed
 from service.web.responses import json_response
 
@@ -72,6 +72,6 @@ async def list_audit_events(request: web.Request) -> web.Response:
         raise ValidationFailed("The cursor belongs to a listing in the other order",
                                errors=[FieldError(f"was issued for order={cursor[0]}", parameter="cursor")])
     rows = await audit.page(request.app[POOL], who.org_id, position=cursor[1] if cursor else None, limit=limit + 1,
-                            action=request.query.get("action"), object_types=readable_kinds(who.scopes),
+                            action=query_text(request, "action"), object_types=readable_kinds(who.scopes),
                             since=since, newest_first=order == "newest_first")
     return json_response(paged(rows, limit, _events.dump, lambda r: [order, r["seq"]]))

@@ -26,6 +26,7 @@ from service.web.params import (
     path_id,
     path_ref,
     query_choice,
+    query_text,
 )
 from service.web.responses import html_response, json_response
 
@@ -57,7 +58,7 @@ async def list_surveys(request: web.Request) -> web.Response:
     limit = page_limit(request)
     after = decode_cursor(request, created_position)
     rows = await store.page(request.app[POOL], caller(request).org_id, after=after, limit=limit + 1,
-                            reference=request.query.get("reference"))
+                            reference=query_text(request, "reference"))
     return json_response(paged(rows, limit, usecases.survey_json, created_cursor))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 
 import structlog
 from aiohttp import web
@@ -10,6 +11,7 @@ from aiohttp.typedefs import Handler
 
 from service import db
 from service.db import queries
+from service.jsontext import dumps_bytes
 from service.web.appkeys import POOL
 from service.web.auth import CALLER
 from service.web.problems import Conflict, FieldError, Problem, ValidationFailed
@@ -18,6 +20,9 @@ from service.web.responses import problem_response
 log = structlog.get_logger("service.idempotency")
 QUERIES = queries.load(__file__, "idempotency.sql")
 HEADER = "Idempotency-Key"
+# A response may name top-level fields of its JSON body that are shown once only (a new signing secret):
+# `response[SHOWN_ONCE] = ("secret",)`. They are never stored, so a replay answers the body without them.
+SHOWN_ONCE = web.ResponseKey("shown_once", tuple)
 EXPIRY = "24 hours"
 ABANDONED = "5 minutes"  # a claim never completed (process died) may be taken over after this
 
@@ -67,7 +72,17 @@ async def idempotent(request: web.Request, handler: Handler) -> web.StreamRespon
     if isinstance(response, web.Response) and response.status < 500:
         await pool.execute(
             QUERIES["store"], who.org_id, key, response.status,
-            {"content_type": response.content_type, "location": response.headers.get("Location")}, response.body)
+            {"content_type": response.content_type, "location": response.headers.get("Location")},
+            _kept_body(response))
     else:
         await release()
     return response
+
+
+def _kept_body(response: web.Response) -> bytes | None:
+    """The body as stored for replays: without the fields the response shows once only."""
+    once = response.get(SHOWN_ONCE, ())
+    if not once or response.body is None:
+        return response.body  # type: ignore[return-value]
+    data = json.loads(response.body)  # type: ignore[arg-type]
+    return dumps_bytes({k: v for k, v in data.items() if k not in once})

@@ -38,6 +38,15 @@ def path_ref(request: web.Request, name: str) -> str:
     return value
 
 
+def query_text(request: web.Request, name: str, *, max_length: int = MAX_REF) -> str | None:
+    """An optional text query parameter (a reference to filter by) of at most `max_length` characters."""
+    value = request.query.get(name)
+    if value is not None and len(value) > max_length:
+        raise ValidationFailed(f"Query parameter {name} must be at most {max_length} characters",
+                               errors=[FieldError(f"must be at most {max_length} characters", parameter=name)])
+    return value
+
+
 def query_int(request: web.Request, name: str, default: int, *, low: int, high: int) -> int:
     raw = request.query.get(name)
     if raw is None:

@@ -23,6 +23,19 @@ async def test_create_shows_the_secret_once(api: Api, config) -> None:
     assert created["secret"] not in json.dumps(event)
 
 
+async def test_an_idempotent_replay_of_a_create_never_holds_the_secret(api: Api, conn) -> None:
+    """Neither the stored replay nor its answer keeps a source's or an endpoint's signing secret."""
+    for path, body in (("/v1/webhook-sources", {"name": "Replayed"}),
+                       ("/v1/webhook-endpoints", {"url": "http://127.0.0.1:9/h", "events": ["campaign.finalised"]})):
+        first = await api.post(path, body, headers={"Idempotency-Key": f"create {path}"})
+        again = await api.post(path, body, headers={"Idempotency-Key": f"create {path}"})
+        assert first.status == again.status == 201 and again.headers["Idempotent-Replayed"] == "true"
+        assert first.json["secret"].startswith("whsec_")
+        assert again.json == {k: v for k, v in first.json.items() if k != "secret"}
+        stored = await conn.fetchval("SELECT body FROM idempotency_keys WHERE key = $1", f"create {path}")
+        assert first.json["secret"].encode() not in stored and b"secret" not in stored
+
+
 async def test_names_are_unique_per_organisation_and_reusable_after_delete(api: Api, client, make_token) -> None:
     first = await make_source(api, "Platform")
     duplicate = await api.post("/v1/webhook-sources", {"name": "Platform"})

@@ -15,6 +15,7 @@ from service.jsontext import rfc3339
 from service.web.appkeys import CONFIG, POOL
 from service.web.auth import caller, requires
 from service.web.bodies import read_json
+from service.web.idempotency import SHOWN_ONCE
 from service.web.marshal import UtcDateTime, Uuid
 from service.web.params import decode_cursor, page_limit, paged, path_id, query_choice
 from service.web.problems import Conflict, FieldError, NotFound, ValidationFailed
@@ -89,8 +90,10 @@ async def create_endpoint(request: web.Request) -> web.Response:
         # The query string can carry the receiver's own credentials: keep it out of the audit log.
         await audit.record(conn, who, "webhook_endpoint.created", "webhook_endpoint", row["id"],
                            after={"url": str(URL(body["url"]).with_query(None)), "events": body["events"]})
-    return json_response({**_endpoints.dump(row), "secret": secret}, status=201,
-                         headers={"Location": f"/v1/webhook-endpoints/{row['id']}"})
+    response = json_response({**_endpoints.dump(row), "secret": secret}, status=201,
+                             headers={"Location": f"/v1/webhook-endpoints/{row['id']}"})
+    response[SHOWN_ONCE] = ("secret",)  # an idempotent replay of this create answers without it
+    return response
 
 
 @routes.get("/v1/webhook-endpoints")

@@ -12,6 +12,7 @@ from service.audit import store as audit
 from service.web.appkeys import CONFIG, POOL
 from service.web.auth import caller, requires
 from service.web.bodies import read_json
+from service.web.idempotency import SHOWN_ONCE
 from service.web.marshal import UtcDateTime, Uuid
 from service.web.params import decode_cursor, page_limit, paged, path_id, query_choice
 from service.web.problems import NotFound
@@ -60,8 +61,10 @@ async def create_source(request: web.Request) -> web.Response:
                                         description=body.get("description", ""), secret=secret)
         await audit.record(conn, who, "webhook_source.created", "webhook_source", row["id"],
                            after={"name": row["name"], "description": row["description"]})
-    return json_response({**dump_source(request, row), "secret": secret}, status=201,
-                         headers={"Location": f"/v1/webhook-sources/{row['id']}"})
+    response = json_response({**dump_source(request, row), "secret": secret}, status=201,
+                             headers={"Location": f"/v1/webhook-sources/{row['id']}"})
+    response[SHOWN_ONCE] = ("secret",)  # an idempotent replay of this create answers without it
+    return response
 
 
 @routes.get("/v1/webhook-sources")
