@@ -3,7 +3,7 @@ invalid requests from the contract's own schemas, authenticated, with the ids of
 names one. No response may be a 5xx, fall outside the contract (status, content type, headers, body), or be
 an error that is not problem+json; invalid data must be refused.
 
-Bounded: FUZZ_EXAMPLES cases per operation and phase (default 12), at most FUZZ_SECONDS (default 150).
+Bounded: FUZZ_EXAMPLES cases per operation and phase (default 50); the run must end within FUZZ_SECONDS (300).
 The app runs no delivery worker, so no webhook URL the fuzzer invents is ever connected to."""
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from pathlib import Path
 from tests.recruitment.recruitment_support import new_candidate
 from tests.support.api import Api
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", 12))
-SECONDS = int(os.environ.get("FUZZ_SECONDS", 150))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", 50))
+SECONDS = int(os.environ.get("FUZZ_SECONDS", 300))
 # Left out: positive_data_acceptance, which expects every schema-valid request to succeed (the contract's
 # schemas cannot say which rubric ids, cursors or idempotency keys exist, so those are rightly refused); and
 # ensure_resource_availability, which expects what a create answered to exist, while an idempotent replay of
@@ -53,17 +53,20 @@ async def test_every_operation_answers_within_the_contract_under_fuzzing(api: Ap
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "schemathesis.cli", "--config-file", str(config), "run", f"{base}/openapi.json",
         "--header", f"Authorization: Bearer {token}", "--checks", CHECKS, "--max-examples", str(EXAMPLES),
-        "--max-time", str(SECONDS), "--seed", "2026", "--workers", "1", "--no-color", "--warnings", "off",
+        "--seed", "2026", "--workers", "1", "--no-color", "--warnings", "off",
         "--request-timeout", "20",
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, cwd=tmp_path,
         env={**os.environ, "NO_PROXY": "*", "no_proxy": "*"})
-    output, _ = await asyncio.wait_for(proc.communicate(), timeout=SECONDS + 120)
+    output, _ = await asyncio.wait_for(proc.communicate(), timeout=SECONDS)
     text = output.decode(errors="replace")
     assert token not in text
     cases = re.search(r"(\d+) generated", text)
     tested = re.search(r"Tested: (\d+)", text)
     assert proc.returncode == 0, text[-20000:]
-    assert cases and int(cases.group(1)) > 1000, text[-3000:]
-    assert tested and int(tested.group(1)) == sum(
-        1 for item in (await api.get("/openapi.json")).json["paths"].values() for m in item if m != "parameters")
-    print(f"fuzz: {cases.group(1)} cases over {tested.group(1)} operations")  # noqa: T201 - the count for CI logs
+    assert cases and int(cases.group(1)) > 2000, text[-3000:]
+    methods = {"get", "put", "post", "delete", "patch"}
+    paths = (await api.get("/openapi.json")).json["paths"]
+    documented = sum(1 for item in paths.values() for m in item if m in methods)
+    # every operation but GET /openapi.json, the document schemathesis reads the operations from
+    assert tested and int(tested.group(1)) == documented - 1, text[-3000:]
+    print(f"fuzz: {cases.group(1)} cases over {tested.group(1)} operations")

@@ -112,7 +112,7 @@ def test_public_https_urls_pass_and_names_are_left_to_connect_time() -> None:
 ])
 def test_only_a_url_in_canonical_form_is_compared_with_the_allow_list(url: str) -> None:
     """A parser normalises these into an allow-listed 127.0.0.1 or localhost; each is refused as written."""
-    with pytest.raises(ssrf.DestinationRefused, match="ASCII|end in a dot|host is not valid"):
+    with pytest.raises(ssrf.DestinationRefused, match=r"ASCII|end in a dot|host is not valid"):
         ssrf.check_url(url, ("127.0.0.1", "localhost"))
 
 
