@@ -17,6 +17,13 @@ KNOWN_CONSTRAINTS: dict[str, tuple[Kind, str]] = {
 }
 
 
+# What a lost or refused database connection raises: the server shut it (pg_terminate_backend, a restart,
+# a crash), it is gone, it could not be made, or asyncpg's state for it broke mid-operation.
+UNAVAILABLE: tuple[type[BaseException], ...] = (
+    asyncpg.PostgresConnectionError, asyncpg.OperatorInterventionError, asyncpg.TooManyConnectionsError,
+    asyncpg.InterfaceError, asyncpg.exceptions.InternalClientError, ConnectionError)
+
+
 class ConstraintViolation(Exception):
     """A write broke a constraint the caller can fix (the web edge answers 409 or 422, the CLI an error)."""
 

@@ -14,7 +14,7 @@ import structlog
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from service.db import ConstraintViolation
+from service.db import UNAVAILABLE, ConstraintViolation
 from service.web import idempotency, problems
 from service.web.appkeys import CONFIG, METRICS, QUERY_PARAMETERS
 from service.web.auth import CALLER, authenticate
@@ -61,6 +61,11 @@ async def gateway(request: web.Request, handler: Handler) -> web.StreamResponse:
             if exc.status < 400:
                 raise
             response = problem_response(http_problem(exc, request), request)
+        except UNAVAILABLE as exc:
+            log.warning("database_unavailable", route=route_name(request), error=type(exc).__name__)
+            response = problem_response(problems.ServiceUnavailable(
+                "The database connection was lost, so whether this request was stored is not known. Retry "
+                "it: a PUT replaces, and a POST with an Idempotency-Key takes effect once"), request)
         except Exception:
             log.exception("unhandled_error", route=route_name(request))
             response = problem_response(problems.Problem("The service could not complete the request"), request)

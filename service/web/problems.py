@@ -94,6 +94,9 @@ class ValidationFailed(Problem):
     status, slug, title = 422, "validation-failed", "The request is not valid"
 
 
+RETRY_AFTER_SECONDS = 1  # what a 503's Retry-After asks for: a lost connection is replaced at once
+
+
 class ServiceUnavailable(Problem):
     status, slug, title = 503, "unavailable", "Service unavailable"
 
