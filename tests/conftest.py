@@ -9,6 +9,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 import asyncpg
 import pytest
 import structlog
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 
 from service import db
 from service.app import create_app
@@ -18,6 +20,7 @@ from service.tenants import store as orgs
 from service.tenants.domain.callers import Caller, cli_caller
 from service.tenants.domain.tokens import SCOPES
 from service.tenants.usecases import create_key
+from service.web import server
 from tests.support import database
 from tests.support.api import Api
 
@@ -61,6 +64,23 @@ def config(database_url: str) -> Config:
     return Config(database_url=database_url, secret_key="test-secret-key-0123456789",
                   webhook_allowed_hosts=("127.0.0.1", "localhost"),
                   webhook_retry_schedule=(0, 0, 0), db_pool_min=1, db_pool_max=5)
+
+
+class ServiceTestServer(TestServer):
+    """aiohttp's test server, serving through the service's own connection handler as `serve` does."""
+
+    async def _make_runner(self, **kwargs: object) -> web.AppRunner:
+        return server.AppRunner(self.app, **kwargs)
+
+
+@pytest.fixture
+def aiohttp_client(aiohttp_client):
+    """pytest-aiohttp's client fixture; an application given to it is served as `serve` serves it."""
+    async def make(app_or_server, **kwargs):
+        if isinstance(app_or_server, web.Application):
+            app_or_server = ServiceTestServer(app_or_server)
+        return await aiohttp_client(app_or_server, **kwargs)
+    return make
 
 
 @pytest.fixture

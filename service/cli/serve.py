@@ -21,6 +21,7 @@ from service.rubrics import handle_reload_signal
 from service.tenants import store as orgs
 from service.tenants.domain.tokens import SCOPES, hash_token
 from service.tenants.usecases import create_key
+from service.web import server
 
 DEV_DIR = ROOT / ".data"
 DEV_ORG = "DEV"
@@ -33,6 +34,7 @@ def add_commands(sub: Any) -> None:
     dev_p.add_argument("--data-dir", type=Path, default=DEV_DIR)
 
 
+SHUTDOWN_TIMEOUT_S = 30  # how long requests in flight may take to finish after SIGTERM
 GC_YOUNG_THRESHOLD = 20_000  # allocations between collections of the youngest generation (Python's default: 700)
 
 
@@ -56,8 +58,7 @@ def serve(config: Config, args: argparse.Namespace) -> int:
     app = create_app(config)
     handle_reload_signal(app)
     app.on_startup.append(tune_garbage_collection)
-    web.run_app(app, host=config.host, port=config.port, access_log=None,
-                print=None, shutdown_timeout=30)
+    server.run(app, config.host, config.port, shutdown_timeout=SHUTDOWN_TIMEOUT_S)
     return 0
 
 

@@ -101,7 +101,7 @@ def http_problem(exc: web.HTTPException, request: web.Request) -> problems.Probl
     if isinstance(exc, web.HTTPRequestEntityTooLarge):
         return too_large(request)
     if isinstance(exc, web.HTTPNotFound):
-        return problems.NotFound(f"Nothing is at {request.path}")
+        return problems.NotFound("Nothing is at this path")
     return problems.for_status(exc.status, exc.reason)
 
 
@@ -110,7 +110,7 @@ def check_url(request: web.Request) -> None:
     segment like that names nothing (404), a query parameter like that is invalid (422). Under /v1/, a
     query parameter the operation does not take is refused too (422), as an unknown body field is."""
     if bad_text("".join(request.match_info.values())):  # one check of the segments together
-        raise problems.NotFound(f"Nothing is at {request.path!r}")
+        raise problems.NotFound("Nothing is at this path")
     query = request.query
     if not query:
         return

@@ -93,3 +93,8 @@ def _validate(fragment: str, body: Any) -> None:
     errors = sorted(validator.iter_errors(body), key=lambda e: list(map(str, e.absolute_path)))
     assert not errors, "response does not match openapi.yaml:\n" + "\n".join(
         f"  {'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in errors[:10])
+
+
+def check_problem(body: Any) -> None:
+    """Fail unless the body is a problem as the contract describes one."""
+    _validate("#/components/schemas/Problem", body)
