@@ -18,15 +18,18 @@ import asyncpg
 from bench.support import child, free_port, fresh_database
 from service import db
 from service.log import configure_logging
+from service.sealing import Sealer
 from service.tenants import store as orgs
 from service.webhooks import events, store
 from service.webhooks.domain.signing import new_secret
+from service.webhooks.secrets import seal_endpoint_secret
 from service.webhooks.worker import Worker
 
 MESSAGES = 3000          # throughput phase
 SAMPLES = 200            # latency phase: one message per commit, spaced out
 SPACING = 0.02
 MAX_SECONDS = 60
+SEALER = Sealer(["bench-secret-key-0123456789"])  # a throwaway key for a throwaway database
 
 
 @asynccontextmanager
@@ -59,11 +62,13 @@ async def run() -> dict[str, Any]:
             async with pool.acquire() as conn:
                 org = await orgs.create_org(conn, "BENCH", "Benchmark Trust")
                 await store.create_endpoint(conn, org["id"], url=base + "/hook", events=["campaign.finalised"],
-                                            description="bench", secret=new_secret())
+                                            description="bench",
+                                            secret=seal_endpoint_secret(SEALER, org["id"], new_secret()))
                 async with conn.transaction():
                     for n in range(MESSAGES):
                         await events.emit(conn, org["id"], "campaign.finalised", {"campaign_id": f"c-{n}"})
-            worker = Worker(pool, allowed_hosts=("127.0.0.1",), dsn=url, concurrency=64, poll_interval=1.0)
+            worker = Worker(pool, sealer=SEALER, allowed_hosts=("127.0.0.1",), dsn=url, concurrency=64,
+                            poll_interval=1.0)
             async with worker:
                 started = time.perf_counter()
                 running = asyncio.create_task(worker.run())

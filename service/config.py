@@ -30,6 +30,7 @@ class Config:
     port: int = 8080
     rubrics_dir: Path = ROOT / "rubrics"
     secret_key: Secret = Secret("development-only-secret-key")
+    secret_key_previous: tuple[Secret, ...] = ()  # earlier SECRET_KEYs, while what they made is moved over
     webhook_allowed_hosts: tuple[str, ...] = ()
     webhook_retry_schedule: tuple[int, ...] = DEFAULT_RETRY_SCHEDULE
     log_level: str = "INFO"
@@ -59,6 +60,10 @@ class Config:
             if len(env["SECRET_KEY"]) < 16:
                 raise ConfigError("SECRET_KEY must be at least 16 characters")
             values["secret_key"] = Secret(env["SECRET_KEY"])
+        previous = tuple(Secret(k.strip()) for k in env.get("SECRET_KEY_PREVIOUS", "").split(",") if k.strip())
+        if any(len(k) < 16 for k in previous):
+            raise ConfigError("each SECRET_KEY_PREVIOUS key must be at least 16 characters")
+        values["secret_key_previous"] = previous
         values["webhook_allowed_hosts"] = tuple(
             h.strip().lower() for h in env.get("WEBHOOK_ALLOWED_HOSTS", "").split(",") if h.strip()
         )
@@ -80,6 +85,11 @@ class Config:
         values["public_url"] = env.get("PUBLIC_URL", "").rstrip("/")
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
+
+    @property
+    def secret_keys(self) -> tuple[str, ...]:
+        """SECRET_KEY, then the previous keys: the first makes pseudonyms and seals, every one is recognised."""
+        return (self.secret_key, *self.secret_key_previous)
 
     def require_database_url(self) -> str:
         if not self.database_url:

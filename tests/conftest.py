@@ -61,9 +61,12 @@ async def conn(database_url: str) -> AsyncIterator[asyncpg.Connection]:
 
 @pytest.fixture
 def config(database_url: str) -> Config:
-    return Config(database_url=database_url, secret_key="test-secret-key-0123456789",
+    return Config(database_url=database_url, secret_key=SECRET_KEY,
                   webhook_allowed_hosts=("127.0.0.1", "localhost"),
                   webhook_retry_schedule=(0, 0, 0), db_pool_min=1, db_pool_max=5)
+
+
+SECRET_KEY = "test-secret-key-0123456789"  # the tests' SECRET_KEY, in-process and in the processes they start
 
 
 class ServiceTestServer(TestServer):

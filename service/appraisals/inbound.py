@@ -34,7 +34,7 @@ async def appraisal_opened(conn: asyncpg.Connection, ctx: HookContext, data: dic
 async def feedback_submitted(conn: asyncpg.Connection, ctx: HookContext, data: dict[str, Any]) -> dict[str, Any]:
     row = await _by_external_ref(conn, ctx, data["external_ref"])
     body = {k: v for k, v in data.items() if k in ("group", "answers", "comments")}
-    stored = await usecases.submit_response(conn, ctx.caller, ctx.app[CATALOGUE], ctx.app[CONFIG].secret_key, row,
+    stored = await usecases.submit_response(conn, ctx.caller, ctx.app[CATALOGUE], ctx.app[CONFIG].secret_keys, row,
                                             data["rater_ref"], body, pointer="/data")
     return {"appraisal_id": stored["appraisal_id"], "group": stored["group"], "replaced": stored["replaced"]}
 

@@ -47,6 +47,13 @@ SELECT report FROM appraisals WHERE org_id = $1 AND id = $2;
 SELECT count(*) FROM appraisal_responses
 WHERE org_id = $1 AND appraisal_id = $2 AND group_id = $3 AND rater_key <> $4;
 
+-- name: response_rekey
+-- Moves a response stored under one of a person's earlier pseudonyms ($4) to their current one ($3),
+-- unless one is stored under the current one already.
+UPDATE appraisal_responses SET rater_key = $3
+WHERE org_id = $1 AND appraisal_id = $2 AND rater_key = ANY($4::bytea[])
+  AND NOT EXISTS (SELECT 1 FROM appraisal_responses WHERE org_id = $1 AND appraisal_id = $2 AND rater_key = $3);
+
 -- name: response_put
 -- Stores a rater's response, replacing their earlier one; `replaced` says whether there was one.
 INSERT INTO appraisal_responses AS r (org_id, appraisal_id, rater_key, group_id, answers, comments)

@@ -66,7 +66,7 @@ async def put_response(request: web.Request) -> web.Response:
     who, rater_ref = caller(request), path_ref(request, "rater_ref")
     async with db.transaction(request.app[POOL]) as conn:
         row = await usecases.appraisal_or_404(conn, who, appraisal_id(request), for_update=True)
-        stored = await usecases.submit_response(conn, who, request.app[CATALOGUE], request.app[CONFIG].secret_key,
+        stored = await usecases.submit_response(conn, who, request.app[CATALOGUE], request.app[CONFIG].secret_keys,
                                                 row, rater_ref, body)
     return json_response(stored, status=200 if stored["replaced"] else 201)
 

@@ -53,6 +53,12 @@ async def others_in_group(conn: asyncpg.Connection, org_id: uuid.UUID, appraisal
     return await conn.fetchval(QUERIES["group_count"], org_id, appraisal_id, group, rater)
 
 
+async def rekey_response(conn: asyncpg.Connection, org_id: uuid.UUID, appraisal_id: uuid.UUID, current: bytes,
+                         earlier: list[bytes]) -> None:
+    """Move the response stored under an earlier pseudonym of the person to their current pseudonym."""
+    await conn.execute(QUERIES["response_rekey"], org_id, appraisal_id, current, earlier)
+
+
 async def put_response(conn: asyncpg.Connection, org_id: uuid.UUID, appraisal_id: uuid.UUID, rater: bytes, *,
                        group: str, answers: dict[str, int | None], comments: dict[str, str]) -> asyncpg.Record:
     """Store the rater's response (replacing theirs); the row has `submitted_at` and `replaced`."""

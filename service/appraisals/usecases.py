@@ -5,6 +5,7 @@ with its audit row (and, on close, its outbox message)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -15,7 +16,7 @@ from service.appraisals.domain.model import FeedbackRubric, Response, answer_iss
 from service.appraisals.domain.report import Appraisal, build_report
 from service.audit import store as audit
 from service.jsontext import rfc3339
-from service.pseudonyms import pseudonym
+from service.pseudonyms import earlier_pseudonyms, pseudonym
 from service.rubrics.catalogue import Catalogue, RubricVersion
 from service.tenants.domain.callers import Caller
 from service.web.problems import Conflict, FieldError, NotFound, ValidationFailed
@@ -62,7 +63,7 @@ async def appraisal_or_404(conn: Connection, who: Caller, appraisal_id: uuid.UUI
     return row
 
 
-async def submit_response(conn: asyncpg.Connection, who: Caller, catalogue: Catalogue, secret_key: str,
+async def submit_response(conn: asyncpg.Connection, who: Caller, catalogue: Catalogue, secret_keys: Sequence[str],
                           row: asyncpg.Record, rater_ref: str, body: dict[str, Any], *,
                           pointer: str = "") -> dict[str, Any]:
     """Store one rater's response (replacing theirs) in an appraisal locked by the caller (store.appraisal
@@ -75,7 +76,10 @@ async def submit_response(conn: asyncpg.Connection, who: Caller, catalogue: Cata
     if issues:
         raise ValidationFailed("The response does not fit the appraisal's rubric",
                                errors=[FieldError(m, pointer=pointer + p) for p, m in issues])
-    rater = pseudonym(secret_key, who.org_id, rater_ref)
+    rater = pseudonym(secret_keys[0], who.org_id, rater_ref)
+    earlier = earlier_pseudonyms(secret_keys, who.org_id, rater_ref)
+    if earlier:
+        await store.rekey_response(conn, who.org_id, row["id"], rater, earlier)
     limit = rubric.groups[group].max
     if limit is not None and await store.others_in_group(conn, who.org_id, row["id"], group, rater) >= limit:
         raise ValidationFailed(f"The {group} group is full", errors=[FieldError(

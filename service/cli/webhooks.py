@@ -14,11 +14,13 @@ from service import db
 from service.audit import store as audit
 from service.cli.support import CommandError, with_conn
 from service.config import Config
+from service.sealing import Sealer
 from service.tenants import store as orgs
 from service.tenants.domain.callers import cli_caller
 from service.web.metrics import Metrics
 from service.webhooks import store
 from service.webhooks.domain.signing import new_secret
+from service.webhooks.secrets import seal_source_secret
 from service.webhooks.worker import DEFAULT_CONCURRENCY, DEFAULT_LEASE, Worker, refresh_metrics
 
 METRICS_REFRESH = 15.0
@@ -93,8 +95,9 @@ async def _sources(config: Config, args: argparse.Namespace) -> int:
                 print(f"{row['id']}\t{row['name']}\t{row['created_at']:%Y-%m-%d}")
             return None
         secret = new_secret()
+        sealed = seal_source_secret(Sealer(config.secret_keys), org["id"], secret)
         row = await store.create_source(conn, org["id"], name=args.name, description=args.description,
-                                        secret=secret)
+                                        secret=sealed)
         await audit.record(conn, cli_caller(org["id"], org["code"]), "webhook_source.created", "webhook_source",
                            row["id"], after={"name": args.name, "description": args.description})
         return row["id"], secret

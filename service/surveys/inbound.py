@@ -22,6 +22,6 @@ async def response_submitted(conn: asyncpg.Connection, ctx: HookContext, data: d
                      "after the survey is created")
     row = await usecases.survey_or_404(conn, ctx.caller, found["id"], for_update=True)
     body = {k: data[k] for k in ("unit", "staff_group", "answers")}
-    stored = await usecases.submit_response(conn, ctx.caller, ctx.app[CATALOGUE], ctx.app[CONFIG].secret_key, row,
+    stored = await usecases.submit_response(conn, ctx.caller, ctx.app[CATALOGUE], ctx.app[CONFIG].secret_keys, row,
                                             data["respondent_ref"], body, pointer="/data")
     return {"survey_id": stored["survey_id"], "replaced": stored["replaced"]}

@@ -36,6 +36,13 @@ UPDATE surveys SET status = 'closed', closed_at = now()
 WHERE org_id = $1 AND id = $2
 RETURNING id, reference, title, rubric_id, rubric_version, rubric_hash, status, created_at, closed_at;
 
+-- name: response_rekey
+-- Moves a response stored under one of a person's earlier pseudonyms ($4) to their current one ($3),
+-- unless one is stored under the current one already.
+UPDATE survey_responses SET respondent_key = $3
+WHERE org_id = $1 AND survey_id = $2 AND respondent_key = ANY($4::bytea[])
+  AND NOT EXISTS (SELECT 1 FROM survey_responses WHERE org_id = $1 AND survey_id = $2 AND respondent_key = $3);
+
 -- name: response_put
 -- Stores a respondent's response, replacing their earlier one; `replaced` says whether there was one.
 INSERT INTO survey_responses AS r (org_id, survey_id, respondent_key, unit, staff_group, answers)

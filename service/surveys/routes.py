@@ -76,7 +76,7 @@ async def put_response(request: web.Request) -> web.Response:
     who, respondent_ref = caller(request), path_ref(request, "respondent_ref")
     async with db.transaction(request.app[POOL]) as conn:
         row = await usecases.survey_or_404(conn, who, survey_id(request), for_update=True)
-        stored = await usecases.submit_response(conn, who, request.app[CATALOGUE], request.app[CONFIG].secret_key,
+        stored = await usecases.submit_response(conn, who, request.app[CATALOGUE], request.app[CONFIG].secret_keys,
                                                 row, respondent_ref, body)
     return json_response(stored, status=200 if stored["replaced"] else 201)
 

@@ -41,6 +41,12 @@ async def close(conn: asyncpg.Connection, org_id: uuid.UUID, survey_id: uuid.UUI
     return await conn.fetchrow(QUERIES["survey_close"], org_id, survey_id)
 
 
+async def rekey_response(conn: asyncpg.Connection, org_id: uuid.UUID, survey_id: uuid.UUID, current: bytes,
+                         earlier: list[bytes]) -> None:
+    """Move the response stored under an earlier pseudonym of the person to their current pseudonym."""
+    await conn.execute(QUERIES["response_rekey"], org_id, survey_id, current, earlier)
+
+
 async def put_response(conn: asyncpg.Connection, org_id: uuid.UUID, survey_id: uuid.UUID, respondent: bytes, *,
                        unit: str, staff_group: str, answers: list[int | None]) -> asyncpg.Record:
     """Store the respondent's response (replacing theirs); the row has `submitted_at` and `replaced`."""

@@ -5,6 +5,7 @@ audit row (and, on close, its outbox message)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -12,7 +13,7 @@ import asyncpg
 
 from service.audit import store as audit
 from service.jsontext import rfc3339
-from service.pseudonyms import pseudonym
+from service.pseudonyms import earlier_pseudonyms, pseudonym
 from service.rubrics.catalogue import Catalogue, RubricVersion
 from service.surveys import store
 from service.surveys.domain.model import SurveyRubric, answer_issues
@@ -66,7 +67,7 @@ async def survey_or_404(conn: Connection, who: Caller, survey_id: uuid.UUID, *,
     return row
 
 
-async def submit_response(conn: asyncpg.Connection, who: Caller, catalogue: Catalogue, secret_key: str,
+async def submit_response(conn: asyncpg.Connection, who: Caller, catalogue: Catalogue, secret_keys: Sequence[str],
                           row: asyncpg.Record, respondent_ref: str, body: dict[str, Any], *,
                           pointer: str = "") -> dict[str, Any]:
     """Store one respondent's response (replacing theirs) in a survey locked by the caller (store.survey with
@@ -79,7 +80,10 @@ async def submit_response(conn: asyncpg.Connection, who: Caller, catalogue: Cata
     if issues:
         raise ValidationFailed("The answers do not fit the survey's rubric",
                                errors=[FieldError(m, pointer=pointer + p) for p, m in issues])
-    respondent = pseudonym(secret_key, who.org_id, respondent_ref)
+    respondent = pseudonym(secret_keys[0], who.org_id, respondent_ref)
+    earlier = earlier_pseudonyms(secret_keys, who.org_id, respondent_ref)
+    if earlier:
+        await store.rekey_response(conn, who.org_id, row["id"], respondent, earlier)
     stored = await store.put_response(conn, who.org_id, row["id"], respondent, unit=body["unit"],
                                       staff_group=body["staff_group"], answers=rubric.stored(answers))
     # The audit row says that a response came, never whose, from where or what it said.

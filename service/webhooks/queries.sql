@@ -163,3 +163,18 @@ SELECT id, seq, webhook_id, event_type, outcome, status_code, reason, received_a
  WHERE org_id = $1 AND source_id = $2
    AND ($3::bigint IS NULL OR seq < $3) AND ($4::text IS NULL OR outcome = $4)
  ORDER BY seq DESC LIMIT $5;
+
+-- Signing secrets not sealed under the current key ($1 is its prefix), and sealing one again if it
+-- still holds what was read.
+
+-- name: webhook_endpoints_to_reseal
+SELECT id, org_id, secret FROM webhook_endpoints WHERE left(secret, length($1)) <> $1;
+
+-- name: webhook_endpoints_reseal
+UPDATE webhook_endpoints SET secret = $3 WHERE id = $1 AND secret = $2;
+
+-- name: webhook_sources_to_reseal
+SELECT id, org_id, secret FROM webhook_sources WHERE left(secret, length($1)) <> $1;
+
+-- name: webhook_sources_reseal
+UPDATE webhook_sources SET secret = $3 WHERE id = $1 AND secret = $2;

@@ -168,3 +168,14 @@ async def receipts_page(conn: asyncpg.Connection | asyncpg.Pool, org_id: uuid.UU
                         before_seq: int | None, limit: int, outcome: str | None = None) -> list[asyncpg.Record]:
     """Newest first."""
     return await conn.fetch(QUERIES["receipts_page"], org_id, source_id, before_seq, outcome, limit)
+
+
+# Signing secrets not sealed under the current key (see secrets.py), by table.
+
+async def secrets_to_reseal(conn: asyncpg.Connection, table: str, current_prefix: str) -> list[asyncpg.Record]:
+    return await conn.fetch(QUERIES[f"{table}_to_reseal"], current_prefix)
+
+
+async def reseal_secret(conn: asyncpg.Connection, table: str, row_id: uuid.UUID, read: str, sealed: str) -> bool:
+    """Replace the secret if it still is what was read."""
+    return (await conn.execute(QUERIES[f"{table}_reseal"], row_id, read, sealed)) == "UPDATE 1"

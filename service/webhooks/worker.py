@@ -26,12 +26,14 @@ import structlog
 from service.audit import store as audit
 from service.config import DEFAULT_RETRY_SCHEDULE, Config
 from service.db.listen import listen_forever
+from service.sealing import Sealer, Unsealable
 from service.tenants.domain.callers import worker_caller
 from service.web.metrics import Metrics
 from service.webhooks import store
 from service.webhooks.domain import delivery, signing, ssrf
 from service.webhooks.domain.delivery import Outcome
 from service.webhooks.guarded_session import blocked_reason, delivery_session
+from service.webhooks.secrets import open_endpoint_secret
 
 log = structlog.get_logger("service.outbox")
 DELIVERY_TIMEOUT = 15.0
@@ -50,7 +52,7 @@ class Job:
     attempts: int
     claim_token: uuid.UUID
     url: str
-    secret: str
+    secret: str | None  # None: the stored secret does not open with the configured keys
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,12 +70,13 @@ class Worker:
     """Use as `async with Worker(...) as worker:` then `await worker.run()` (until `stop()`),
     or `run_once()` / `run_burst()` to drive it step by step (tests, `worker --burst`)."""
 
-    def __init__(self, pool: asyncpg.Pool, *, allowed_hosts: Iterable[str] = (),
+    def __init__(self, pool: asyncpg.Pool, *, sealer: Sealer, allowed_hosts: Iterable[str] = (),
                  schedule: Sequence[float] = DEFAULT_RETRY_SCHEDULE, dsn: str | None = None,
                  metrics: Metrics | None = None, name: str | None = None, lease: float = DEFAULT_LEASE,
                  timeout: float = DELIVERY_TIMEOUT, concurrency: int = DEFAULT_CONCURRENCY, poll_interval: float = 1.0,
                  grace: float = 10.0, rand: Callable[[], float] = random.random) -> None:
         self.pool = pool
+        self.sealer = sealer
         self.allowed_hosts = tuple(allowed_hosts)
         self.schedule = tuple(schedule)
         self.dsn = dsn
@@ -95,7 +98,8 @@ class Worker:
 
     @classmethod
     def from_config(cls, pool: asyncpg.Pool, config: Config, **kwargs: object) -> Worker:
-        return cls(pool, allowed_hosts=config.webhook_allowed_hosts, schedule=config.webhook_retry_schedule,
+        return cls(pool, sealer=Sealer(config.secret_keys), allowed_hosts=config.webhook_allowed_hosts,
+                   schedule=config.webhook_retry_schedule,
                    dsn=str(config.database_url) if config.database_url else None, **kwargs)  # type: ignore[arg-type]
 
     async def __aenter__(self) -> Worker:
@@ -211,10 +215,17 @@ class Worker:
     async def _claim(self, limit: int) -> list[Job]:
         async with self.pool.acquire() as conn:
             rows = await store.claim(conn, limit=limit, lease=self.lease, worker=self.name)
-        jobs = [Job(**dict(row)) for row in rows]
+        jobs = [Job(**{**dict(row), "secret": self._open(row)}) for row in rows]
         for job in jobs:
             self._held[job.id] = job.claim_token
         return jobs
+
+    def _open(self, row: asyncpg.Record) -> str | None:
+        try:
+            return open_endpoint_secret(self.sealer, row["org_id"], row["secret"])
+        except Unsealable as exc:
+            log.error("endpoint_secret_unsealable", endpoint_id=str(row["endpoint_id"]), reason=str(exc))
+            return None
 
     async def _deliver(self, job: Job) -> None:
         attempt = await self._send(job)
@@ -233,6 +244,9 @@ class Worker:
             destination = ssrf.check_url(job.url, self.allowed_hosts)
         except ssrf.DestinationRefused as exc:
             return done(Outcome.BLOCKED, error=str(exc))
+        if job.secret is None:  # retried on the schedule, so it goes once the key is configured again
+            return done(Outcome.BLOCKED, error="not sent: the endpoint's signing secret does not open with "
+                                               "SECRET_KEY or SECRET_KEY_PREVIOUS")
         headers = {"Content-Type": "application/json",
                    **signing.signed_headers(job.secret, str(job.id), int(time.time()), job.body)}
         try:

@@ -11,13 +11,14 @@ import asyncpg
 
 from service.config import ROOT
 from service.db import embedded, migrate
+from tests.conftest import SECRET_KEY
 from tests.support import database
 from tests.support.api import Api
 from tests.support.waiting import eventually
 
 
 async def run_cli(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DATABASE_URL": database_url, "LOG_FORMAT": "console"}
+    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": SECRET_KEY, "LOG_FORMAT": "console"}
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "service", *args, cwd=ROOT, env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)

@@ -13,6 +13,7 @@ from pathlib import Path
 import aiohttp
 
 from service.config import ROOT
+from tests.conftest import SECRET_KEY
 
 
 def free_port() -> int:
@@ -35,7 +36,8 @@ async def test_sighup_publishes_a_bumped_version_while_serving(database_url: str
     shutil.copytree(ROOT / "rubrics", rubrics)
     port = free_port()
     token = await make_token(["rubrics:read"])
-    env = {**os.environ, "DATABASE_URL": database_url, "PORT": str(port), "RUBRICS_DIR": str(rubrics),
+    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": SECRET_KEY,
+           "PORT": str(port), "RUBRICS_DIR": str(rubrics),
            "LOG_FORMAT": "json"}
     proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "service", "serve", cwd=ROOT, env=env,
                                                 stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)

@@ -10,6 +10,8 @@ import asyncpg
 import pytest
 
 from service import db
+from service.config import Config
+from service.sealing import Sealer
 from service.tenants.domain.callers import Caller
 from service.webhooks import events
 from service.webhooks.worker import Worker
@@ -27,10 +29,11 @@ async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
 
 
 @pytest.fixture
-def make_worker(pool: asyncpg.Pool, database_url: str) -> Callable[..., Worker]:
+def make_worker(pool: asyncpg.Pool, database_url: str, config: Config) -> Callable[..., Worker]:
     def make(**overrides: Any) -> Worker:
         use = overrides.pop("pool", pool)
-        options: dict[str, Any] = {"allowed_hosts": ALLOWED, "schedule": (0, 0, 0), "dsn": database_url,
+        options: dict[str, Any] = {"sealer": Sealer(config.secret_keys), "allowed_hosts": ALLOWED,
+                                   "schedule": (0, 0, 0), "dsn": database_url,
                                    "rand": lambda: 0.5, **overrides}
         return Worker(use, **options)
     return make

@@ -18,6 +18,7 @@ from service import db
 from service.app import create_app
 from service.config import ROOT
 from service.webhooks import WORKER
+from tests.conftest import SECRET_KEY
 from tests.support.api import Api
 from tests.support.receiver import Receiver, closed_port
 from tests.support.waiting import eventually
@@ -38,7 +39,8 @@ async def test_a_worker_killed_mid_delivery_is_covered_by_another_after_its_leas
     receiver.script = [hang_until(release)]
     endpoint = await subscribe(manager, receiver.url)
     [delivery_id] = await emit(conn, org)
-    env = {**os.environ, "DATABASE_URL": database_url, "WEBHOOK_ALLOWED_HOSTS": "127.0.0.1",
+    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": SECRET_KEY,
+           "WEBHOOK_ALLOWED_HOSTS": "127.0.0.1",
            "WEBHOOK_RETRY_SCHEDULE": "0,0,0", "LOG_FORMAT": "console"}
     proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "service", "worker", "--lease", "3",
                                                 cwd=ROOT, env=env, stdout=asyncio.subprocess.DEVNULL,
@@ -167,7 +169,8 @@ async def test_make_run_delivers_in_process_and_stops_with_the_app(
 async def test_worker_burst_on_the_command_line(manager, conn, org, database_url, receiver: Receiver) -> None:
     await subscribe(manager, receiver.url)
     await emit(conn, org, count=3)
-    env = {**os.environ, "DATABASE_URL": database_url, "WEBHOOK_ALLOWED_HOSTS": "127.0.0.1",
+    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": SECRET_KEY,
+           "WEBHOOK_ALLOWED_HOSTS": "127.0.0.1",
            "LOG_FORMAT": "console"}
     proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "service", "worker", "--burst", cwd=ROOT,
                                                 env=env, stdout=asyncio.subprocess.PIPE,
@@ -188,7 +191,8 @@ async def test_sigterm_lets_the_worker_process_finish_in_flight_work_and_exit(
     endpoint = await subscribe(manager, receiver.url)
     await emit(conn, org)
     metrics_port = closed_port()
-    env = {**os.environ, "DATABASE_URL": database_url, "WEBHOOK_ALLOWED_HOSTS": "127.0.0.1", "HOST": "127.0.0.1",
+    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": SECRET_KEY,
+           "WEBHOOK_ALLOWED_HOSTS": "127.0.0.1", "HOST": "127.0.0.1",
            "LOG_FORMAT": "console"}
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "service", "worker", "--metrics-port", str(metrics_port), cwd=ROOT, env=env,

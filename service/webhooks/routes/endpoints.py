@@ -20,7 +20,7 @@ from service.web.marshal import UtcDateTime, Uuid
 from service.web.params import decode_cursor, page_limit, paged, path_id, query_choice
 from service.web.problems import Conflict, FieldError, NotFound, ValidationFailed
 from service.web.responses import json_response
-from service.webhooks import events, store
+from service.webhooks import events, secrets, store
 from service.webhooks.domain import ssrf
 from service.webhooks.domain.delivery import State
 from service.webhooks.domain.signing import new_secret
@@ -85,8 +85,9 @@ async def create_endpoint(request: web.Request) -> web.Response:
     who = caller(request)
     secret = new_secret()
     async with db.transaction(request.app[POOL]) as conn:
-        row = await store.create_endpoint(conn, who.org_id, url=body["url"], events=body["events"],
-                                          description=body.get("description", ""), secret=secret)
+        row = await store.create_endpoint(
+            conn, who.org_id, url=body["url"], events=body["events"], description=body.get("description", ""),
+            secret=secrets.seal_endpoint_secret(request.app[secrets.SEALER], who.org_id, secret))
         # The query string can carry the receiver's own credentials: keep it out of the audit log.
         await audit.record(conn, who, "webhook_endpoint.created", "webhook_endpoint", row["id"],
                            after={"url": str(URL(body["url"]).with_query(None)), "events": body["events"]})

@@ -13,15 +13,24 @@ from aiohttp import web
 
 from service import db
 from service.audit import store as audit
+from service.sealing import Unsealable
 from service.tenants.domain.callers import SystemCaller, source_caller
 from service.web import problems
 from service.web.appkeys import METRICS, POOL, SCHEMAS
 from service.web.auth import public
 from service.web.bodies import parse_json, require_json
 from service.web.params import path_id
-from service.web.problems import BadRequest, FieldError, NotFound, Problem, Unauthorized, ValidationFailed
+from service.web.problems import (
+    BadRequest,
+    FieldError,
+    NotFound,
+    Problem,
+    ServiceUnavailable,
+    Unauthorized,
+    ValidationFailed,
+)
 from service.web.responses import json_response, problem_response
-from service.webhooks import store
+from service.webhooks import secrets, store
 from service.webhooks.domain.signing import SignatureError, verify
 from service.webhooks.inbound import INBOUND_EVENTS, HookContext, NotYet
 
@@ -42,7 +51,12 @@ async def receive(request: web.Request) -> web.Response:
     body = await request.read()
     headers = request.headers
     try:
-        verify(source["secret"], msg_id=headers.get("webhook-id"), timestamp=headers.get("webhook-timestamp"),
+        secret = secrets.open_source_secret(request.app[secrets.SEALER], source["org_id"], source["secret"])
+    except Unsealable as exc:
+        log.error("hook_secret_unsealable", source_id=str(source_id), reason=str(exc))
+        raise ServiceUnavailable("This source's signing secret cannot be opened with the service's keys") from None
+    try:
+        verify(secret, msg_id=headers.get("webhook-id"), timestamp=headers.get("webhook-timestamp"),
                signature=headers.get("webhook-signature"), body=body, now=time.time())
     except SignatureError as exc:
         raise Unauthorized(f"The webhook is not signed with this source's secret: {exc}") from None

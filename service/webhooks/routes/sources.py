@@ -17,7 +17,7 @@ from service.web.marshal import UtcDateTime, Uuid
 from service.web.params import decode_cursor, page_limit, paged, path_id, query_choice
 from service.web.problems import NotFound
 from service.web.responses import json_response
-from service.webhooks import store
+from service.webhooks import secrets, store
 from service.webhooks.domain.signing import new_secret
 
 routes = web.RouteTableDef()
@@ -57,8 +57,9 @@ async def create_source(request: web.Request) -> web.Response:
     who = caller(request)
     secret = new_secret()
     async with db.transaction(request.app[POOL]) as conn:
-        row = await store.create_source(conn, who.org_id, name=body["name"],
-                                        description=body.get("description", ""), secret=secret)
+        row = await store.create_source(
+            conn, who.org_id, name=body["name"], description=body.get("description", ""),
+            secret=secrets.seal_source_secret(request.app[secrets.SEALER], who.org_id, secret))
         await audit.record(conn, who, "webhook_source.created", "webhook_source", row["id"],
                            after={"name": row["name"], "description": row["description"]})
     response = json_response({**dump_source(request, row), "secret": secret}, status=201,
