@@ -41,6 +41,8 @@ class Config:
     api_key_cache_seconds: int = 60
     public_url: str = ""
     run_worker: bool = False
+    rate_limit_per_minute: int = 0  # requests a minute per API key and web process; 0: no limit
+    rate_limit_burst: int = 0  # requests a key may make at once; 0: as many as rate_limit_per_minute
 
     @property
     def base_url(self) -> str:
@@ -82,6 +84,8 @@ class Config:
         values["db_pool_max"] = _int(env, "DB_POOL_MAX", cls.db_pool_max, low=1)
         values["api_key_cache_seconds"] = _int(env, "API_KEY_CACHE_SECONDS", cls.api_key_cache_seconds, low=0,
                                                high=3600)
+        values["rate_limit_per_minute"] = _int(env, "RATE_LIMIT_PER_MINUTE", cls.rate_limit_per_minute, low=0)
+        values["rate_limit_burst"] = _int(env, "RATE_LIMIT_BURST", cls.rate_limit_burst, low=0)
         values["public_url"] = env.get("PUBLIC_URL", "").rstrip("/")
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

@@ -7,7 +7,8 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from service.web import docs, health
-from service.web.appkeys import SCHEMAS
+from service.web.appkeys import CONFIG, SCHEMAS
+from service.web.rate_limit import RATE_LIMITER, RateLimiter
 from service.web.validation import SchemaRegistry
 
 
@@ -16,6 +17,10 @@ def setup(app: web.Application) -> None:
     app.router.add_routes(health.routes)
     app.router.add_routes(docs.routes)
     app.cleanup_ctx.append(_documents_ctx)
+    config = app[CONFIG]
+    if config.rate_limit_per_minute:
+        app[RATE_LIMITER] = RateLimiter(config.rate_limit_per_minute,
+                                        config.rate_limit_burst or config.rate_limit_per_minute)
 
 
 async def _documents_ctx(app: web.Application) -> AsyncIterator[None]:

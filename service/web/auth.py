@@ -11,7 +11,8 @@ from service.tenants.domain.callers import Caller
 from service.tenants.domain.tokens import hash_token
 from service.tenants.key_cache import KEYS
 from service.web.appkeys import POOL
-from service.web.problems import Forbidden, Unauthorized
+from service.web.problems import Forbidden, TooManyRequests, Unauthorized
+from service.web.rate_limit import RATE_LIMITER
 
 CALLER = web.RequestKey("caller", Caller)
 H = TypeVar("H", bound=Callable[..., Any])
@@ -50,6 +51,14 @@ async def authenticate(request: web.Request) -> None:
     if who is None:
         raise Unauthorized("The API key is not valid or has been revoked")
     request[CALLER] = who
+    limiter = request.app.get(RATE_LIMITER)
+    if limiter is not None and who.key_id is not None:
+        wait = limiter.wait(who.key_id)
+        if wait:
+            raise TooManyRequests(
+                f"This API key may make {limiter.per_minute} requests a minute, {limiter.burst} at once",
+                extra={"limit": {"requests_per_minute": limiter.per_minute, "burst": limiter.burst}},
+                retry_after=wait)
     needed = getattr(target, "required_scope", None)
     if needed is not None and needed not in who.scopes:
         raise Forbidden(f"This API key lacks the scope {needed}", extra={"required_scope": needed})

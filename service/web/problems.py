@@ -32,13 +32,16 @@ class Problem(Exception):
     status = 500
     slug = "internal-error"
     title = "Internal server error"
+    retry_after: int | None = None  # seconds, sent as the Retry-After header
 
     def __init__(self, detail: str | None = None, *, errors: list[FieldError] | None = None,
-                 extra: dict[str, Any] | None = None) -> None:
+                 extra: dict[str, Any] | None = None, retry_after: int | None = None) -> None:
         super().__init__(detail or self.title)
         self.detail = detail or self.title
         self.errors = errors or []
         self.extra = extra or {}
+        if retry_after is not None:
+            self.retry_after = retry_after
 
     def body(self, instance: str) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -94,18 +97,23 @@ class ValidationFailed(Problem):
     status, slug, title = 422, "validation-failed", "The request is not valid"
 
 
+class TooManyRequests(Problem):
+    status, slug, title = 429, "rate-limited", "Too many requests"
+
+
 RETRY_AFTER_SECONDS = 1  # what a 503's Retry-After asks for: a lost connection is replaced at once
 
 
 class ServiceUnavailable(Problem):
     status, slug, title = 503, "unavailable", "Service unavailable"
+    retry_after = RETRY_AFTER_SECONDS
 
 
 BY_STATUS: dict[int, type[Problem]] = {
     cls.status: cls
     for cls in (BadRequest, Unauthorized, Forbidden, NotFound, MethodNotAllowed, NotAcceptable,
                 Conflict, PayloadTooLarge, UnsupportedMediaType, ValidationFailed,
-                ServiceUnavailable)
+                TooManyRequests, ServiceUnavailable)
 }
 
 

@@ -45,8 +45,8 @@ def problem_response(problem: problems.Problem, request: web.Request) -> web.Res
                             content_type=problems.PROBLEM_CONTENT_TYPE)
     if problem.status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="mlcf"'
-    if problem.status == 503:
-        response.headers["Retry-After"] = str(problems.RETRY_AFTER_SECONDS)
+    if problem.retry_after is not None:
+        response.headers["Retry-After"] = str(problem.retry_after)
     if isinstance(problem, problems.MethodNotAllowed) and "allow" in problem.extra:
         response.headers["Allow"] = ", ".join(problem.extra.pop("allow"))
     return response
