@@ -22,10 +22,25 @@ async def _keep_session(conn: asyncpg.Connection) -> None:
         await conn.execute("ROLLBACK")
 
 
+class DatabaseUnreachable(ConnectionError):
+    """No connection could be made: the server is down or restarting (its socket file is gone, its port
+    closed, its name unresolvable, or it did not answer in time). A ConnectionError, so a request meeting
+    it is a 503 with Retry-After like any other lost connection."""
+
+
+async def _connect(*args: object, **kwargs: object) -> asyncpg.Connection:
+    try:
+        return await asyncpg.connect(*args, **kwargs)  # type: ignore[arg-type]
+    except ConnectionError:
+        raise
+    except OSError as exc:  # FileNotFoundError for a Unix socket, TimeoutError, socket.gaierror...
+        raise DatabaseUnreachable(f"{type(exc).__name__}: {exc}") from exc
+
+
 async def create_pool(dsn: str, *, min_size: int = 2, max_size: int = 10) -> asyncpg.Pool:
     return await asyncpg.create_pool(
         dsn, min_size=min_size, max_size=max_size, init=_init_connection, reset=_keep_session,
-        server_settings={"application_name": "mlcf-assessment"},
+        server_settings={"application_name": "mlcf-assessment"}, connect=_connect,
     )
 
 

