@@ -211,3 +211,30 @@ async def test_sigterm_lets_the_worker_process_finish_in_flight_work_and_exit(
     [listed] = await deliveries(manager, endpoint)
     assert listed["status"] == "delivered"
     assert listed["attempts"][0]["response_excerpt"] == "took a while"
+
+
+async def test_a_receiver_down_for_a_while_gets_every_message_once_it_is_back(manager, conn, org,
+                                                                             make_worker) -> None:
+    port = closed_port()
+    endpoint = await subscribe(manager, f"http://127.0.0.1:{port}/hooks")
+    ids = {str(i) for i in await emit(conn, org, count=30)}
+    async with make_worker(schedule=(0.3,) * 30, poll_interval=0.2) as worker:
+        running = asyncio.create_task(worker.run())
+        try:
+            await asyncio.sleep(2.0)  # down: every attempt so far is a refused connection
+            failed = await conn.fetchval("SELECT count(*) FROM webhook_attempts WHERE outcome = 'connection_error'")
+            receiver = await Receiver(port=port).start()
+            try:
+                assert await eventually(lambda: conn.fetchval(
+                    "SELECT count(*) = 30 FROM webhook_messages WHERE status = 'delivered'"), within=20)
+            finally:
+                await receiver.stop()
+        finally:
+            worker.stop()
+            await running
+    assert failed >= 30
+    assert {r.headers["webhook-id"] for r in receiver.received} == ids
+    listed = await deliveries(manager, endpoint, limit=100)
+    assert {d["status"] for d in listed} == {"delivered"}
+    print(f"receiver down: {failed} refused attempts, then all {len(ids)} messages delivered "
+          f"({len(receiver.received)} requests)")
