@@ -4,16 +4,13 @@ finish and be stored, then exits 0 (`python -m service serve`, as a container pl
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 
 import aiohttp
 import asyncpg
 
-from service.config import ROOT
-from tests.conftest import SECRET_KEY
-from tests.rubrics.test_rubric_reload_signal import free_port, wait_for
+from tests.rubrics.test_rubric_reload_signal import wait_for
+from tests.support.serving import served
 
 IN_FLIGHT = 12
 WAITING_ON_A_LOCK = """
@@ -24,59 +21,40 @@ SELECT count(*) FROM pg_stat_activity
 
 async def test_sigterm_finishes_requests_in_flight_and_refuses_new_ones(database_url: str, make_token,
                                                                         conn: asyncpg.Connection) -> None:
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
     headers = {"Authorization": f"Bearer {await make_token()}"}
-    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": SECRET_KEY, "PORT": str(port),
-           "LOG_FORMAT": "json"}
-    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "service", "serve", cwd=ROOT, env=env,
-                                                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
-    try:
-        async with aiohttp.ClientSession(headers=headers) as http:
-            async def up() -> bool:
-                try:
-                    async with http.get(f"{base}/readyz") as r:
-                        return r.status == 200
-                except aiohttp.ClientConnectionError:
-                    return False
+    async with served(database_url) as server, aiohttp.ClientSession(headers=headers) as http:
+        async with http.post(f"{server.base}/v1/campaigns", json={"reference": "SIGTERM", "title": "t",
+                                                            "rubric_id": "st3-interview"}) as r:
+            campaign = (await r.json())["id"]
+        async with http.get(f"{server.base}/v1/rubrics/st3-interview") as r:
+            station = (await r.json())["stations"][0]
+        for n in range(IN_FLIGHT):
+            async with http.put(f"{server.base}/v1/campaigns/{campaign}/candidates/C-{n}", json={}) as r:
+                assert r.status == 201
 
-            await wait_for(up)
-            async with http.post(f"{base}/v1/campaigns", json={"reference": "SIGTERM", "title": "t",
-                                                                "rubric_id": "st3-interview"}) as r:
-                campaign = (await r.json())["id"]
-            async with http.get(f"{base}/v1/rubrics/st3-interview") as r:
-                station = (await r.json())["stations"][0]
-            for n in range(IN_FLIGHT):
-                async with http.put(f"{base}/v1/campaigns/{campaign}/candidates/C-{n}", json={}) as r:
-                    assert r.status == 201
+        async def put(n: int) -> int:
+            url = f"{server.base}/v1/campaigns/{campaign}/candidates/C-{n}/scorecards/{station['id']}/p-{n}"
+            async with http.put(url, json={"marks": dict.fromkeys(station["criteria"], 3)}) as r:
+                await r.read()
+                return r.status
 
-            async def put(n: int) -> int:
-                url = f"{base}/v1/campaigns/{campaign}/candidates/C-{n}/scorecards/{station['id']}/p-{n}"
-                async with http.put(url, json={"marks": dict.fromkeys(station["criteria"], 3)}) as r:
-                    await r.read()
-                    return r.status
-
-            async with conn.transaction():  # every write waits inside PostgreSQL until this commits
-                await conn.execute("SELECT 1 FROM candidates FOR UPDATE")
-                puts = [asyncio.create_task(put(n)) for n in range(IN_FLIGHT)]
-                await wait_for(lambda: _waiting(conn), seconds=10)
-                proc.send_signal(signal.SIGTERM)
-                await asyncio.sleep(1.0)
-                assert proc.returncode is None, "exited with requests in flight"
-                try:
-                    async with aiohttp.ClientSession() as fresh, fresh.get(f"{base}/healthz") as r:
-                        refused = False
-                except aiohttp.ClientConnectionError:
-                    refused = True
-                assert refused, "took a new connection after SIGTERM"
-            statuses = await asyncio.gather(*puts)
-        _, err = await asyncio.wait_for(proc.communicate(), 30)
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
+        async with conn.transaction():  # every write waits inside PostgreSQL until this commits
+            await conn.execute("SELECT 1 FROM candidates FOR UPDATE")
+            puts = [asyncio.create_task(put(n)) for n in range(IN_FLIGHT)]
+            await wait_for(lambda: _waiting(conn), seconds=10)
+            server.proc.send_signal(signal.SIGTERM)
+            await asyncio.sleep(1.0)
+            assert server.proc.returncode is None, "exited with requests in flight"
+            try:
+                async with aiohttp.ClientSession() as fresh, fresh.get(f"{server.base}/healthz") as r:
+                    refused = False
+            except aiohttp.ClientConnectionError:
+                refused = True
+            assert refused, "took a new connection after SIGTERM"
+        statuses = await asyncio.gather(*puts)
+        err = await server.exited()
     assert statuses == [201] * IN_FLIGHT, statuses
-    assert proc.returncode == 0, err.decode()[-2000:]
+    assert server.proc.returncode == 0, err.decode()[-2000:]
     assert await conn.fetchval("SELECT count(*) FROM scorecards") == IN_FLIGHT
     assert b'"stopping"' in err
 

@@ -33,8 +33,12 @@ BAD_REQUESTS = {
 
 
 async def exchange(client: TestClient, raw: bytes) -> bytes:
-    """Send raw bytes on a fresh connection and read until the server closes it."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", client.port)
+    return await exchange_at(client.port, raw)
+
+
+async def exchange_at(port: int, raw: bytes) -> bytes:
+    """Send raw bytes on a fresh connection to 127.0.0.1:port and read until the server closes it."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
         try:
             writer.write(raw)

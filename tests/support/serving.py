@@ -1,0 +1,86 @@
+"""`python -m service serve` in a process of its own on a free loopback port, for tests that signal it or
+measure it. Its log (stderr) is read as it is written, so a chatty process never blocks on a full pipe."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+import aiohttp
+
+from service.config import ROOT
+from tests.conftest import SECRET_KEY
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Served:
+    base: str
+    proc: asyncio.subprocess.Process
+    log: bytearray = field(default_factory=bytearray)
+    reading: asyncio.Task[None] | None = None
+
+    @property
+    def port(self) -> int:
+        return int(self.base.rsplit(":", 1)[1])
+
+    async def exited(self, seconds: float = 30) -> bytes:
+        """Wait for the process to end; its whole log."""
+        await asyncio.wait_for(self.proc.wait(), seconds)
+        if self.reading is not None:
+            await self.reading
+        return bytes(self.log)
+
+
+async def _read_log(served: Served) -> None:
+    assert served.proc.stderr is not None
+    while chunk := await served.proc.stderr.read(65536):
+        served.log += chunk
+
+
+@asynccontextmanager
+async def served(database_url: str, **env: str) -> AsyncIterator[Served]:
+    """A ready web process."""
+    port = free_port()
+    environ = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": SECRET_KEY, "PORT": str(port),
+               "LOG_FORMAT": "json", **env}
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "service", "serve", cwd=ROOT, env=environ,
+                                                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+    server = Served(f"http://127.0.0.1:{port}", proc)
+    server.reading = asyncio.create_task(_read_log(server))
+    try:
+        async with aiohttp.ClientSession() as http:
+            for _ in range(200):
+                try:
+                    async with http.get(f"{server.base}/readyz") as r:
+                        if r.status == 200:
+                            break
+                except aiohttp.ClientConnectionError:
+                    pass
+                if proc.returncode is not None:
+                    raise AssertionError(f"the web process exited at start-up: {bytes(server.log)[-2000:]!r}")
+                await asyncio.sleep(0.1)
+            else:
+                raise AssertionError("the web process never became ready")
+        yield server
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+        await server.reading
+
+
+def rss_kib(pid: int) -> int:
+    """The resident set size of a process, from /proc."""
+    with open(f"/proc/{pid}/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
