@@ -77,7 +77,7 @@ class Tenant:
                                                              "events": ["campaign.finalised"]})).json
         delivery = (await api.post(f"/v1/webhook-endpoints/{endpoint['id']}/ping")).json
         source = (await api.post("/v1/webhook-sources", {"name": f"{label} platform"})).json
-        self.source_secret = source["secret"]
+        self.source_secret, self.endpoint_secret = source["secret"], endpoint["secret"]
         frameworks = (await api.get("/v1/frameworks")).json["items"]
         self.params = {
             "campaign_id": campaign["id"], "candidate_ref": f"{label}-CAND-1", "station_id": station["id"],
