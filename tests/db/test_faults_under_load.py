@@ -10,6 +10,8 @@ import dataclasses
 import shutil
 import uuid
 import warnings
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import asyncpg
 import pytest
@@ -32,34 +34,42 @@ SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
 """
 
 
-async def start_load(client, conn: asyncpg.Connection) -> tuple[Load, asyncio.Event, asyncio.Task[None]]:
+@asynccontextmanager
+async def under_load(client, conn: asyncpg.Connection) -> AsyncIterator[Load]:
+    """Sixteen writers running while the body injects its faults; stopped when it ends."""
     org = await orgs.create_org(conn, "FAULT", "Fault Trust")
     caller = cli_caller(org["id"], "FAULT")
     load = Load(Api(client, await create_key(conn, org["id"], "FAULT", list(SCOPES), "load")), caller)
     await load.prepare()
     stop = asyncio.Event()
-    return load, stop, asyncio.create_task(load.run(stop))
+    running = asyncio.create_task(load.run(stop))
+    try:
+        yield load
+    finally:
+        stop.set()
+        await running
+
+
+async def outcome(load: Load, conn: asyncpg.Connection) -> tuple[float, int, str]:
+    """Seconds until writes succeed again, acknowledged writes not stored, and a summary of the answers."""
+    recovered = await load.recovery_seconds()
+    lost = await load.check_stored(conn)
+    return recovered, lost, (f"answers {dict(load.statuses)}; {len(load.scorecards) + len(load.responses)} "
+                             f"acknowledged writes, {lost} lost; recovered in {recovered:.2f} s")
 
 
 async def test_every_connection_terminated_again_and_again_under_load(config: Config, aiohttp_client,
                                                                       conn: asyncpg.Connection) -> None:
     client = await aiohttp_client(create_app(dataclasses.replace(config, db_pool_max=8)))
-    load, stop, running = await start_load(client, conn)
     rounds = terminated = 0
-    try:
+    async with under_load(client, conn) as load:
         await asyncio.sleep(0.5)
         for _ in range(25):  # a round every 0.2 s for 5 s
             terminated += await conn.fetchval(TERMINATE_EVERY)
             rounds += 1
             await asyncio.sleep(0.2)
-    finally:
-        stop.set()
-        await running
-    recovered = await load.recovery_seconds()
-    lost = await load.check_stored(conn)
-    print(f"terminations: {rounds} rounds, {terminated} connections terminated; answers {dict(load.statuses)}; "
-          f"{len(load.scorecards) + len(load.responses)} acknowledged writes, {lost} lost; "
-          f"recovered in {recovered:.2f} s")
+    recovered, lost, summary = await outcome(load, conn)
+    print(f"terminations: {rounds} rounds, {terminated} connections terminated; {summary}")
     assert load.unexpected == [], load.unexpected[:5]
     assert lost == 0
     assert terminated >= rounds and load.statuses[503] > 0, "the faults never reached a request"
@@ -91,30 +101,23 @@ async def test_postgresql_restarted_under_load(config: Config, aiohttp_client, p
     template = await database.create_template(dsn)
     url = embedded.with_database(dsn, template)
     client = await aiohttp_client(create_app(dataclasses.replace(config, database_url=url, db_pool_max=8)))
-    conn = await db.connect(url)
-    try:
-        load, stop, running = await start_load(client, conn)
-    finally:
-        await conn.close()
     restarts = 0
+    conn = await db.connect(url)  # for setting up the load only: a restart ends it
     try:
-        for _ in range(2):
+        async with under_load(client, conn) as load:
+            for _ in range(2):
+                await asyncio.sleep(1.0)
+                await asyncio.to_thread(restart)
+                restarts += 1
             await asyncio.sleep(1.0)
-            await asyncio.to_thread(restart)
-            restarts += 1
-        await asyncio.sleep(1.0)
-    finally:
-        stop.set()
-        await running
-    recovered = await load.recovery_seconds()
-    conn = await db.connect(url)
-    try:
-        lost = await load.check_stored(conn)
     finally:
         await conn.close()
-    print(f"restarts: {restarts}; answers {dict(load.statuses)}; "
-          f"{len(load.scorecards) + len(load.responses)} acknowledged writes, {lost} lost; "
-          f"recovered in {recovered:.2f} s")
+    conn = await db.connect(url)
+    try:
+        recovered, lost, summary = await outcome(load, conn)
+    finally:
+        await conn.close()
+    print(f"restarts: {restarts}; {summary}")
     assert load.unexpected == [], load.unexpected[:5]
     assert lost == 0
     assert load.statuses[503] > 0, "the restarts never reached a request"
