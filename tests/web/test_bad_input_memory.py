@@ -1,5 +1,9 @@
-"""A thousand bad requests of every kind the service refuses, at a web process of its own: each one a 4xx
-problem+json quoting nothing sent, and the process no bigger at the end than after the first hundred."""
+"""Bad requests of every kind the service refuses, at a web process of its own: each one a 4xx problem+json
+quoting nothing sent, and no memory kept for them. The web process collects garbage in large steps (its
+young-generation threshold is raised), so its resident size rises and falls over the first thousand requests
+or two; the peak over a third thousand must stay within 4 MiB of the peak over the first two. Keeping 16 KiB
+for each request that reaches the API (a body, a traceback) breaks it; a smaller leak hides in the slack the
+collector leaves."""
 
 from __future__ import annotations
 
@@ -15,9 +19,8 @@ import aiohttp
 from tests.support.serving import rss_kib, served
 from tests.web.test_parser_refusals import BAD_REQUESTS, MARK, exchange_at, parse
 
-ROUNDS = 1000
-WARM_UP = 100
-GROWTH_LIMIT_KIB = 8 * 1024
+ROUNDS = 1000  # measured, after twice as many to reach the steady state
+GROWTH_LIMIT_KIB = 4 * 1024
 
 
 def api_requests(token: str) -> list[tuple[str, str, dict[str, str], bytes]]:
@@ -41,7 +44,7 @@ def api_requests(token: str) -> list[tuple[str, str, dict[str, str], bytes]]:
     ]
 
 
-async def test_a_thousand_bad_requests_are_problems_and_leave_no_memory_behind(database_url: str,
+async def test_bad_requests_are_problems_and_leave_no_memory_behind(database_url: str,
                                                                                make_token) -> None:
     token = await make_token()
     kinds = [("raw", raw.encode("latin-1")) for raw in BAD_REQUESTS.values()] + [
@@ -68,14 +71,15 @@ async def test_a_thousand_bad_requests_are_problems_and_leave_no_memory_behind(d
             assert MARK.encode() not in body, (kind, n % len(kinds), body[:300])
             json.loads(body)
 
-        for n in range(WARM_UP):
-            await one(n)
-        warmed = rss_kib(server.proc.pid)
-        for n in range(WARM_UP, ROUNDS, 4):
-            await asyncio.gather(*(one(m) for m in range(n, min(n + 4, ROUNDS))))
-        final = rss_kib(server.proc.pid)
-    print(f"bad requests: {ROUNDS} of {len(kinds)} kinds, statuses {dict(sorted(statuses.items()))}; "
-          f"median {statistics.median(took) * 1000:.1f} ms, max {max(took) * 1000:.0f} ms; "
-          f"RSS {warmed / 1024:.1f} MiB after {WARM_UP}, {final / 1024:.1f} MiB after {ROUNDS}")
-    assert sum(statuses.values()) == ROUNDS
-    assert final - warmed < GROWTH_LIMIT_KIB, f"grew by {(final - warmed) / 1024:.1f} MiB"
+        peaks = []
+        for start, end in ((0, 2 * ROUNDS), (2 * ROUNDS, 3 * ROUNDS)):  # the steady state reached, then measured
+            peak = 0
+            for n in range(start, end, 4):
+                await asyncio.gather(*(one(m) for m in range(n, n + 4)))
+                peak = max(peak, rss_kib(server.proc.pid))
+            peaks.append(peak)
+    print(f"bad requests: {3 * ROUNDS} of {len(kinds)} kinds, statuses {dict(sorted(statuses.items()))}; "
+          f"median {statistics.median(took) * 1000:.1f} ms, max {max(took) * 1000:.0f} ms; peak RSS "
+          f"{peaks[0] / 1024:.1f} MiB over the first {2 * ROUNDS}, {peaks[1] / 1024:.1f} MiB over the next {ROUNDS}")
+    assert sum(statuses.values()) == 3 * ROUNDS
+    assert peaks[1] - peaks[0] < GROWTH_LIMIT_KIB, f"grew by {(peaks[1] - peaks[0]) / 1024:.1f} MiB"
