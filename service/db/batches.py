@@ -12,7 +12,9 @@ Fewer items wait for the next lane to free, or for `patience` seconds if the bat
 that long (a stall), whichever comes first.
 
 Two items with the same key (a candidate) are never in one batch, nor in two batches stored at the
-same time: so batches of one process never wait on each other's row locks. If PostgreSQL refuses a
+same time: so batches of one process never wait on each other's row locks. The items of one batch share
+a group (an organisation), so that each statement touches one organisation's rows (one shard when the
+tables are distributed by organisation). If PostgreSQL refuses a
 batch, each of its items is stored again alone, so one bad item fails its own caller only; if the
 connection or the server fails, every item of the batch gets that error at once.
 """
@@ -42,9 +44,10 @@ DEFAULT_PATIENCE = 0.02  # seconds a few items wait for a lane before a batch of
 
 class Batcher(Generic[T, R]):
     def __init__(self, pool: asyncpg.Pool, store: Callable[[asyncpg.Connection, list[T]], Awaitable[list[R]]],
-                 key: Callable[[T], Hashable], *, size: int = DEFAULT_SIZE, lanes: int = DEFAULT_LANES,
+                 key: Callable[[T], Hashable], *, group: Callable[[T], Hashable] = lambda _item: None,
+                 size: int = DEFAULT_SIZE, lanes: int = DEFAULT_LANES,
                  overlap_min: int = DEFAULT_OVERLAP_MIN, patience: float = DEFAULT_PATIENCE) -> None:
-        self.pool, self.store, self.key, self.size, self.lanes = pool, store, key, size, lanes
+        self.pool, self.store, self.key, self.group, self.size, self.lanes = pool, store, key, group, size, lanes
         self.overlap_min, self.patience = overlap_min, patience
         self._waiting: deque[tuple[T, asyncio.Future[R]]] = deque()
         self._storing: set[Hashable] = set()  # keys of the items in batches being stored
@@ -85,7 +88,7 @@ class Batcher(Generic[T, R]):
             if future.done():  # its caller gave up before anything was written
                 continue
             key = self.key(item)
-            if key in self._storing:
+            if key in self._storing or (batch and self.group(item) != self.group(batch[0][0])):
                 later.append((item, future))
             else:
                 self._storing.add(key)

@@ -37,16 +37,16 @@ LIMIT $4;
 
 -- name: campaign_finalise
 UPDATE campaigns SET status = 'finalised', finalised_at = now()
-WHERE id = $1
+WHERE org_id = $1 AND id = $2
 RETURNING id, reference, title, rubric_id, rubric_version, rubric_hash, status, created_at, finalised_at;
 
 -- name: campaign_marks
 SELECT c.candidate_ref, s.station_id, s.panellist_ref, s.marks
-FROM scorecards s JOIN candidates c ON c.id = s.candidate_id
-WHERE s.campaign_id = $1;
+FROM scorecards s JOIN candidates c ON c.org_id = s.org_id AND c.id = s.candidate_id
+WHERE s.org_id = $1 AND s.campaign_id = $2;
 
 -- name: campaign_standings
-SELECT status, appointable, standing FROM candidate_results WHERE campaign_id = $1;
+SELECT status, appointable, standing FROM candidate_results WHERE org_id = $1 AND campaign_id = $2;
 
 -- name: candidate_state
 -- Everything a recomputation reads about one candidate, in one statement (so one snapshot): the campaign
@@ -55,20 +55,20 @@ SELECT status, appointable, standing FROM candidate_results WHERE campaign_id = 
 SELECT k.id AS campaign_id, k.reference, k.rubric_id, k.rubric_version, k.rubric_hash, k.status,
        c.id, c.candidate_ref, c.components, c.revision,
        (SELECT coalesce(json_agg(json_build_array(s.station_id, s.panellist_ref, s.marks)), '[]')
-          FROM scorecards s WHERE s.candidate_id = c.id) AS scorecards,
+          FROM scorecards s WHERE s.org_id = $1 AND s.candidate_id = c.id) AS scorecards,
        (SELECT coalesce(json_agg(json_build_array(m.station_id, m.criterion_id, m.mark, m.reason, m.moderator_ref,
                                                   m.created_at)), '[]')
-          FROM moderations m WHERE m.candidate_id = c.id) AS moderations,
+          FROM moderations m WHERE m.org_id = $1 AND m.candidate_id = c.id) AS moderations,
        r.status AS result_status, r.digest
 FROM campaigns k
-JOIN candidates c ON c.campaign_id = k.id
-LEFT JOIN candidate_results r ON r.candidate_id = c.id
+JOIN candidates c ON c.org_id = k.org_id AND c.campaign_id = k.id
+LEFT JOIN candidate_results r ON r.org_id = c.org_id AND r.candidate_id = c.id
 WHERE k.org_id = $1 AND k.id = $2 AND c.candidate_ref = $3;
 
 -- name: candidate_lock
 -- Lock the candidate for the caller's transaction (and share-lock its campaign); its revision.
 SELECT c.revision
-FROM campaigns k JOIN candidates c ON c.campaign_id = k.id
+FROM campaigns k JOIN candidates c ON c.org_id = k.org_id AND c.campaign_id = k.id
 WHERE k.org_id = $1 AND k.id = $2 AND c.candidate_ref = $3
 FOR SHARE OF k FOR UPDATE OF c;
 
@@ -76,7 +76,7 @@ FOR SHARE OF k FOR UPDATE OF c;
 -- Create or update (locking the row and bumping its revision); fields not sent keep their value.
 INSERT INTO candidates (org_id, campaign_id, candidate_ref, display_name, components)
 VALUES ($1, $2, $3, $4, coalesce($5::jsonb, '{}'::jsonb))
-ON CONFLICT (campaign_id, candidate_ref) DO UPDATE SET
+ON CONFLICT (org_id, campaign_id, candidate_ref) DO UPDATE SET
   display_name = coalesce(EXCLUDED.display_name, candidates.display_name),
   components = CASE WHEN $5::jsonb IS NULL THEN candidates.components ELSE EXCLUDED.components END,
   updated_at = now(), revision = candidates.revision + 1
@@ -86,7 +86,8 @@ RETURNING id, candidate_ref, display_name, components, created_at, updated_at, (
 -- A batch of guarded writes to candidates, one statement. $1: the writes as a JSON array of objects with
 -- the columns of `w` below (`i` numbers them; the audit row's columns; the result's status, appointable,
 -- digest and standing, status null when the result did not change; the change's own fields). $2/$3/$4:
--- their events as parallel arrays (the write's `i`, type, body). A write is done only where the
+-- their events as parallel arrays (the write's `i`, type, body). $5: the organisation, every write's (so
+-- that the statement touches one organisation's rows). A write is done only where the
 -- candidate's revision is still the one it was scored at, its campaign still open, and neither held by
 -- another transaction; the others write nothing. Each write in a batch must be to a different candidate.
 --
@@ -105,16 +106,16 @@ WITH w AS (
     criterion_id text, mark integer, reason text, moderator_ref text)),
 open AS MATERIALIZED (
   SELECT id, org_id FROM campaigns
-  WHERE id IN (SELECT campaign_id FROM w) AND status = 'open'
+  WHERE org_id = $5 AND id IN (SELECT campaign_id FROM w) AND status = 'open'
   FOR SHARE SKIP LOCKED),
 seen AS (
-  SELECT id, org_id FROM campaigns WHERE id IN (SELECT campaign_id FROM w) AND status = 'open'),
+  SELECT id, org_id FROM campaigns WHERE org_id = $5 AND id IN (SELECT campaign_id FROM w) AND status = 'open'),
 locked AS MATERIALIZED (
-  SELECT id FROM candidates WHERE id IN (SELECT candidate_id FROM w)
+  SELECT id FROM candidates WHERE org_id = $5 AND id IN (SELECT candidate_id FROM w)
   FOR NO KEY UPDATE SKIP LOCKED),
 guard AS (
   UPDATE candidates c SET revision = c.revision + 1 FROM w
-  WHERE c.id = w.candidate_id AND c.revision = w.revision AND c.campaign_id = w.campaign_id
+  WHERE c.org_id = $5 AND c.id = w.candidate_id AND c.revision = w.revision AND c.campaign_id = w.campaign_id
     AND c.id IN (SELECT id FROM locked) AND (w.campaign_id, w.org_id) IN (SELECT id, org_id FROM open)
   RETURNING w.i),
 g AS (SELECT w.* FROM w JOIN guard USING (i)),
@@ -122,13 +123,13 @@ scored AS (
   INSERT INTO scorecards (org_id, campaign_id, candidate_id, station_id, panellist_ref, marks, evidence, comment)
   SELECT org_id, campaign_id, candidate_id, station_id, panellist_ref, marks, coalesce(evidence, '{}'), comment
   FROM g WHERE kind = 'scorecard'
-  ON CONFLICT (candidate_id, station_id, panellist_ref) DO UPDATE SET marks = EXCLUDED.marks,
+  ON CONFLICT (org_id, candidate_id, station_id, panellist_ref) DO UPDATE SET marks = EXCLUDED.marks,
     evidence = EXCLUDED.evidence, comment = EXCLUDED.comment, submitted_at = now()),
 moderated AS (
   INSERT INTO moderations (org_id, campaign_id, candidate_id, station_id, criterion_id, mark, reason, moderator_ref)
   SELECT org_id, campaign_id, candidate_id, station_id, criterion_id, mark, reason, moderator_ref
   FROM g WHERE kind = 'moderation'
-  ON CONFLICT (candidate_id, station_id, criterion_id) DO UPDATE SET mark = EXCLUDED.mark,
+  ON CONFLICT (org_id, candidate_id, station_id, criterion_id) DO UPDATE SET mark = EXCLUDED.mark,
     reason = EXCLUDED.reason, moderator_ref = EXCLUDED.moderator_ref, created_at = now()),
 -- A replaced scorecard is the audit row's `before` (read in the statement's snapshot, which the guard
 -- proves current).
@@ -139,14 +140,14 @@ audited AS (
   FROM g LEFT JOIN LATERAL (
     SELECT row_to_json(s)::jsonb AS row
     FROM (SELECT marks, evidence, comment, submitted_at FROM scorecards
-          WHERE g.kind = 'scorecard' AND candidate_id = g.candidate_id
+          WHERE g.kind = 'scorecard' AND org_id = $5 AND candidate_id = g.candidate_id
             AND station_id = g.station_id AND panellist_ref = g.panellist_ref) AS s) AS p ON true
   ORDER BY g.i),
 result AS (
   INSERT INTO candidate_results (candidate_id, org_id, campaign_id, status, appointable, digest, standing)
   SELECT candidate_id, org_id, campaign_id, status, appointable, digest, standing
   FROM g WHERE status IS NOT NULL
-  ON CONFLICT (candidate_id) DO UPDATE SET status = EXCLUDED.status, appointable = EXCLUDED.appointable,
+  ON CONFLICT (org_id, candidate_id) DO UPDATE SET status = EXCLUDED.status, appointable = EXCLUDED.appointable,
     digest = EXCLUDED.digest, standing = EXCLUDED.standing, updated_at = now()),
 -- The events, queued for every enabled endpoint of the organisation subscribed to their type, in order.
 queued AS (
@@ -155,7 +156,7 @@ queued AS (
   FROM (SELECT g.org_id, t.event_type, t.body, t.n
         FROM unnest($2::integer[], $3::text[], $4::bytea[]) WITH ORDINALITY AS t (i, event_type, body, n)
         JOIN g USING (i)) AS ev
-  JOIN webhook_endpoints e ON e.org_id = ev.org_id AND ev.event_type = ANY (e.events)
+  JOIN webhook_endpoints e ON e.org_id = $5 AND e.org_id = ev.org_id AND ev.event_type = ANY (e.events)
     AND e.disabled_at IS NULL AND e.deleted_at IS NULL
   ORDER BY ev.n
   RETURNING 1),

@@ -49,16 +49,16 @@ async def campaigns_page(conn: Connection, org_id: uuid.UUID, *, after: tuple[da
     return await conn.fetch(QUERIES["campaigns_page"], org_id, created, ident, limit)
 
 
-async def finalise(conn: asyncpg.Connection, campaign_id: uuid.UUID) -> asyncpg.Record:
-    return await conn.fetchrow(QUERIES["campaign_finalise"], campaign_id)
+async def finalise(conn: asyncpg.Connection, org_id: uuid.UUID, campaign_id: uuid.UUID) -> asyncpg.Record:
+    return await conn.fetchrow(QUERIES["campaign_finalise"], org_id, campaign_id)
 
 
-async def campaign_marks(conn: Connection, campaign_id: uuid.UUID) -> list[asyncpg.Record]:
-    return await conn.fetch(QUERIES["campaign_marks"], campaign_id)
+async def campaign_marks(conn: Connection, org_id: uuid.UUID, campaign_id: uuid.UUID) -> list[asyncpg.Record]:
+    return await conn.fetch(QUERIES["campaign_marks"], org_id, campaign_id)
 
 
-async def campaign_standings(conn: Connection, campaign_id: uuid.UUID) -> list[asyncpg.Record]:
-    return await conn.fetch(QUERIES["campaign_standings"], campaign_id)
+async def campaign_standings(conn: Connection, org_id: uuid.UUID, campaign_id: uuid.UUID) -> list[asyncpg.Record]:
+    return await conn.fetch(QUERIES["campaign_standings"], org_id, campaign_id)
 
 
 # --- candidates ---------------------------------------------------------------------------------
@@ -77,6 +77,10 @@ class CandidateWrite(NamedTuple):
     events: tuple[list[str], list[bytes]]  # types and bodies
     change: dict[str, Any]  # scorecard: station_id, panellist_ref, marks, evidence, comment;
     #                         moderation: station_id, criterion_id, mark, reason, moderator_ref
+
+    @property
+    def org_id(self) -> uuid.UUID:
+        return self.audit_entry["org_id"]
 
     def row(self, i: int) -> dict[str, Any]:
         """The write as one object of candidate_write's $1."""
@@ -103,7 +107,9 @@ async def lock(conn: asyncpg.Connection, org_id: uuid.UUID, campaign_id: uuid.UU
 
 
 async def write(conn: asyncpg.Connection, writes: Sequence[CandidateWrite]) -> list[WriteOutcome]:
-    """Store a batch of writes (each to a different candidate) in one statement; what became of each."""
+    """Store a batch of writes (each to a different candidate, all of one organisation) in one statement;
+    what became of each."""
+    [org_id] = {w.org_id for w in writes}
     event_writes: list[int] = []
     types: list[str] = []
     bodies: list[bytes] = []
@@ -113,7 +119,7 @@ async def write(conn: asyncpg.Connection, writes: Sequence[CandidateWrite]) -> l
         types += event_types
         bodies += event_bodies
     rows = await conn.fetch(QUERIES["candidate_write"], [w.row(i) for i, w in enumerate(writes)], event_writes,
-                            types, bodies)
+                            types, bodies, org_id)
     return [WriteOutcome(r["open"], r["written"], r["busy"]) for r in rows]
 
 

@@ -86,7 +86,7 @@ class AppliedChange(NamedTuple):
 
 def candidate_writes(pool: asyncpg.Pool) -> CandidateWrites:
     """The batches the optimistic writes of this process are stored in (see db/batches.py)."""
-    return Batcher(pool, store.write, key=lambda w: w.candidate_id)
+    return Batcher(pool, store.write, key=lambda w: w.candidate_id, group=lambda w: w.org_id)
 
 
 CANDIDATE_STATES = web.AppKey("candidate_states", StateCache)

@@ -54,16 +54,23 @@ WITH queued AS (
 notified AS (SELECT pg_notify('webhook_outbox', '') FROM (SELECT FROM queued LIMIT 1) AS any_queued)
 SELECT queued.*, (SELECT count(*) FROM notified) AS woken FROM queued;
 
+-- name: due_organisations
+-- The organisations with messages due, the longest waiting first: the one read across organisations (no
+-- row is locked); each is then claimed from on its own, so a claim touches one organisation's rows.
+SELECT org_id FROM webhook_messages
+ WHERE status = 'pending' AND next_attempt_at <= now() AND (claimed_until IS NULL OR claimed_until <= now())
+ GROUP BY org_id ORDER BY min(next_attempt_at) LIMIT $1;
+
 -- name: claim
 WITH due AS (
   SELECT id FROM webhook_messages
-   WHERE status = 'pending' AND next_attempt_at <= now()
+   WHERE org_id = $4 AND status = 'pending' AND next_attempt_at <= now()
      AND (claimed_until IS NULL OR claimed_until <= now())
    ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
 UPDATE webhook_messages AS m
    SET claimed_until = now() + make_interval(secs => $2), claim_token = gen_random_uuid(), claimed_by = $3
   FROM due, webhook_endpoints AS e
- WHERE m.id = due.id AND e.id = m.endpoint_id
+ WHERE m.org_id = $4 AND m.id = due.id AND e.org_id = m.org_id AND e.id = m.endpoint_id
 RETURNING m.id, m.org_id, m.endpoint_id, m.event_type, m.body, m.attempts, m.claim_token,
           e.url, e.secret;
 
@@ -76,10 +83,10 @@ WITH settled AS (
                       ELSE next_attempt_at END,
     delivered_at = CASE WHEN $3 = 'delivered' THEN now() ELSE delivered_at END,
     last_attempt_at = $5, last_status = $6, last_error = $7, claimed_until = NULL, claim_token = NULL
-  WHERE id = $1 AND claim_token = $2 AND status = 'pending' RETURNING total_attempts),
+  WHERE org_id = $8 AND id = $1 AND claim_token = $2 AND status = 'pending' RETURNING total_attempts),
 counted AS (
   UPDATE webhook_messages SET total_attempts = total_attempts + 1
-  WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM settled) RETURNING total_attempts)
+  WHERE org_id = $8 AND id = $1 AND NOT EXISTS (SELECT 1 FROM settled) RETURNING total_attempts)
 INSERT INTO webhook_attempts (org_id, message_id, attempt_no, worker, outcome, status_code, latency_ms,
   error, response_excerpt, attempted_at)
 SELECT $8, $1, n.total_attempts, $9, $10, $6, $11, $7, $12, $5
@@ -88,8 +95,8 @@ RETURNING EXISTS (SELECT 1 FROM settled);
 
 -- name: release
 UPDATE webhook_messages AS m SET claimed_until = NULL, claim_token = NULL, claimed_by = NULL
-  FROM unnest($1::uuid[], $2::uuid[]) AS c(id, token)
- WHERE m.id = c.id AND m.claim_token = c.token;
+  FROM unnest($2::uuid[], $3::uuid[]) AS c(id, token)
+ WHERE m.org_id = $1 AND m.id = c.id AND m.claim_token = c.token;
 
 -- name: stats
 SELECT count(*) AS pending, coalesce(extract(epoch FROM now() - min(created_at)), 0)::float AS oldest_age
@@ -110,7 +117,7 @@ SELECT message_id, attempt_no, attempted_at, outcome, status_code, latency_ms, e
 -- name: lock_delivery
 SELECT m.id, m.status, e.disabled_at IS NOT NULL AS endpoint_disabled,
        e.deleted_at IS NOT NULL AS endpoint_deleted
-  FROM webhook_messages m JOIN webhook_endpoints e ON e.id = m.endpoint_id
+  FROM webhook_messages m JOIN webhook_endpoints e ON e.org_id = m.org_id AND e.id = m.endpoint_id
  WHERE m.org_id = $1 AND m.id = $2 FOR UPDATE OF m;
 
 -- name: redeliver
@@ -154,9 +161,9 @@ SELECT status_code, response_type, response_body, body_sha256 FROM webhook_recei
  WHERE org_id = $1 AND source_id = $2 AND webhook_id = $3;
 
 -- name: finish_receipt
-UPDATE webhook_receipts SET event_type = $2, outcome = $3, status_code = $4, reason = $5,
-       response_type = $6, response_body = $7
- WHERE id = $1;
+UPDATE webhook_receipts SET event_type = $3, outcome = $4, status_code = $5, reason = $6,
+       response_type = $7, response_body = $8
+ WHERE org_id = $1 AND id = $2;
 
 -- name: receipts_page
 SELECT id, seq, webhook_id, event_type, outcome, status_code, reason, received_at FROM webhook_receipts
@@ -171,10 +178,10 @@ SELECT id, seq, webhook_id, event_type, outcome, status_code, reason, received_a
 SELECT id, org_id, secret FROM webhook_endpoints WHERE left(secret, length($1)) <> $1;
 
 -- name: webhook_endpoints_reseal
-UPDATE webhook_endpoints SET secret = $3 WHERE id = $1 AND secret = $2;
+UPDATE webhook_endpoints SET secret = $4 WHERE org_id = $1 AND id = $2 AND secret = $3;
 
 -- name: webhook_sources_to_reseal
 SELECT id, org_id, secret FROM webhook_sources WHERE left(secret, length($1)) <> $1;
 
 -- name: webhook_sources_reseal
-UPDATE webhook_sources SET secret = $3 WHERE id = $1 AND secret = $2;
+UPDATE webhook_sources SET secret = $4 WHERE org_id = $1 AND id = $2 AND secret = $3;

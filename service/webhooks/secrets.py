@@ -53,6 +53,6 @@ async def reseal(pool: asyncpg.Pool, sealer: Sealer) -> dict[str, int]:
                     log.error("secret_not_resealed", table=table, id=str(row["id"]), reason=str(exc))
                     continue
                 sealed = sealer.seal(plaintext, context(table, row["org_id"]))
-                done[table] += await store.reseal_secret(conn, table, row["id"], row["secret"], sealed)
+                done[table] += await store.reseal_secret(conn, table, row["org_id"], row["id"], row["secret"], sealed)
     return done
 

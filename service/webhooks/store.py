@@ -68,8 +68,15 @@ async def insert_for_endpoint(conn: asyncpg.Connection, org_id: uuid.UUID, endpo
 
 
 async def claim(conn: asyncpg.Connection, *, limit: int, lease: float, worker: str) -> list[asyncpg.Record]:
-    """Take up to `limit` due messages for `lease` seconds; rows other workers hold are skipped, not waited on."""
-    return await conn.fetch(QUERIES["claim"], limit, lease, worker)
+    """Take up to `limit` due messages for `lease` seconds; rows other workers hold are skipped, not waited on.
+    Organisation by organisation, the longest waiting first, each taking its share of what is left (one
+    organisation's backlog does not hold up the others')."""
+    claimed: list[asyncpg.Record] = []
+    orgs = [r["org_id"] for r in await conn.fetch(QUERIES["due_organisations"], limit)]
+    for left, org_id in zip(range(len(orgs), 0, -1), orgs, strict=True):
+        share = -(-(limit - len(claimed)) // left)  # ceiling
+        claimed += await conn.fetch(QUERIES["claim"], share, lease, worker, org_id)
+    return claimed
 
 
 async def record_attempt(conn: asyncpg.Connection, *, message_id: uuid.UUID, org_id: uuid.UUID,
@@ -86,12 +93,18 @@ async def record_attempt(conn: asyncpg.Connection, *, message_id: uuid.UUID, org
         org_id, worker, outcome, latency_ms, excerpt) or False
 
 
-async def release(conn: asyncpg.Connection | asyncpg.Pool, claims: list[tuple[uuid.UUID, uuid.UUID]]) -> int:
-    """Give claimed messages back untouched (graceful shutdown), so another worker can take them now."""
-    if not claims:
-        return 0
-    result = await conn.execute(QUERIES["release"], [c[0] for c in claims], [c[1] for c in claims])
-    return int(result.split()[-1])
+async def release(conn: asyncpg.Connection | asyncpg.Pool,
+                  claims: list[tuple[uuid.UUID, uuid.UUID, uuid.UUID]]) -> int:
+    """Give claimed messages (organisation, id, claim token) back untouched (graceful shutdown), so another
+    worker can take them now; how many were still held."""
+    by_org: dict[uuid.UUID, list[tuple[uuid.UUID, uuid.UUID]]] = {}
+    for org_id, message_id, token in claims:
+        by_org.setdefault(org_id, []).append((message_id, token))
+    released = 0
+    for org_id, held in by_org.items():
+        result = await conn.execute(QUERIES["release"], org_id, [m for m, _t in held], [t for _m, t in held])
+        released += int(result.split()[-1])
+    return released
 
 
 async def stats(conn: asyncpg.Connection | asyncpg.Pool) -> asyncpg.Record:
@@ -157,10 +170,10 @@ async def stored_answer(conn: asyncpg.Connection, org_id: uuid.UUID, source_id: 
     return await conn.fetchrow(QUERIES["stored_answer"], org_id, source_id, webhook_id)
 
 
-async def finish_receipt(conn: asyncpg.Connection, receipt_id: uuid.UUID, *, event_type: str | None,
-                         outcome: str, status_code: int, reason: str | None, response_type: str,
-                         response_body: bytes) -> None:
-    await conn.execute(QUERIES["finish_receipt"], receipt_id, event_type, outcome, status_code, reason,
+async def finish_receipt(conn: asyncpg.Connection, org_id: uuid.UUID, receipt_id: uuid.UUID, *,
+                         event_type: str | None, outcome: str, status_code: int, reason: str | None,
+                         response_type: str, response_body: bytes) -> None:
+    await conn.execute(QUERIES["finish_receipt"], org_id, receipt_id, event_type, outcome, status_code, reason,
                        response_type, response_body)
 
 
@@ -176,6 +189,7 @@ async def secrets_to_reseal(conn: asyncpg.Connection, table: str, current_prefix
     return await conn.fetch(QUERIES[f"{table}_to_reseal"], current_prefix)
 
 
-async def reseal_secret(conn: asyncpg.Connection, table: str, row_id: uuid.UUID, read: str, sealed: str) -> bool:
+async def reseal_secret(conn: asyncpg.Connection, table: str, org_id: uuid.UUID, row_id: uuid.UUID, read: str,
+                        sealed: str) -> bool:
     """Replace the secret if it still is what was read."""
-    return (await conn.execute(QUERIES[f"{table}_reseal"], row_id, read, sealed)) == "UPDATE 1"
+    return (await conn.execute(QUERIES[f"{table}_reseal"], org_id, row_id, read, sealed)) == "UPDATE 1"

@@ -91,7 +91,8 @@ class Worker:
         self.grace = grace
         self._rand = rand
         self._session: aiohttp.ClientSession | None = None
-        self._held: dict[uuid.UUID, uuid.UUID] = {}  # claimed, not yet settled: id -> claim token
+        # claimed, not yet settled: id -> (organisation, claim token)
+        self._held: dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
         self._stopping = False
@@ -195,7 +196,7 @@ class Worker:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
         if self._held:
-            claims = list(self._held.items())
+            claims = [(org_id, message_id, token) for message_id, (org_id, token) in self._held.items()]
             self._held.clear()
             try:
                 released = await asyncio.shield(store.release(self.pool, claims))
@@ -217,7 +218,7 @@ class Worker:
             rows = await store.claim(conn, limit=limit, lease=self.lease, worker=self.name)
         jobs = [Job(**{**dict(row), "secret": self._open(row)}) for row in rows]
         for job in jobs:
-            self._held[job.id] = job.claim_token
+            self._held[job.id] = (job.org_id, job.claim_token)
         return jobs
 
     def _open(self, row: asyncpg.Record) -> str | None:

@@ -8,8 +8,8 @@ import re
 from service.config import ROOT
 
 TEXTS = {name: (ROOT / name).read_text(encoding="utf-8") for name in ("README.md", "openapi.yaml", "bench/README.md",
-                                                                       "rubrics/README.md")}
-CITED_PATH = re.compile(r"`((?:service|schemas|rubrics|migrations|tests|bench)/[\w./-]*\w)`")
+                                                                       "rubrics/README.md", "docs/scale-out.md")}
+CITED_PATH = re.compile(r"`((?:service|schemas|rubrics|migrations|tests|bench|docs)/[\w./-]*\w)`")
 
 
 def test_every_cited_path_exists() -> None:

@@ -88,6 +88,18 @@ async def test_items_with_one_key_never_share_a_batch_nor_are_stored_at_once(poo
     assert len(await stored(pool)) == 30
 
 
+async def test_a_batch_holds_items_of_one_group_only_and_no_group_waits_behind_another(pool) -> None:
+    recorder = Recorder(pause=0.01)
+    batcher = Batcher(pool, recorder, key=lambda item: item[0], group=lambda item: item[1] % 3, size=16, lanes=2)
+    items = [(f"k{i}", i) for i in range(60)]  # three groups, interleaved
+    results = await asyncio.gather(*(batcher.submit(item) for item in items))
+    assert results == [v * 10 for _k, v in items]
+    assert all(len({v % 3 for _k, v in b}) == 1 for b in recorder.batches), recorder.batches
+    assert max(len(b) for b in recorder.batches) > 1  # still batched
+    firsts = [b[0][1] for b in recorder.batches]
+    assert firsts == sorted(firsts)  # each batch starts from the item that has waited longest
+
+
 async def test_a_failing_batch_is_stored_again_item_by_item_and_only_the_bad_item_fails(pool) -> None:
     recorder = Recorder(pause=0.01)
     batcher = Batcher(pool, recorder, key=lambda item: item[0], size=16)

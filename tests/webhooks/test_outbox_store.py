@@ -59,6 +59,7 @@ async def test_release_gives_back_only_the_claims_still_held(manager, conn, org)
     await subscribe(manager, "http://127.0.0.1:9/hooks")
     await emit(conn, org, count=2)
     mine = await store.claim(conn, limit=2, lease=60, worker="w")
-    stale = [(mine[0]["id"], mine[1]["claim_token"]), (mine[1]["id"], mine[1]["claim_token"])]
+    token = mine[1]["claim_token"]
+    stale = [(org.org_id, mine[0]["id"], token), (org.org_id, mine[1]["id"], token)]
     assert await store.release(conn, stale) == 1
     assert [c["id"] for c in await store.claim(conn, limit=5, lease=60, worker="x")] == [mine[1]["id"]]

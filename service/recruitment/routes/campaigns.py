@@ -96,7 +96,8 @@ async def get_ranking(request: web.Request) -> web.Response:
     campaign = await existing_campaign(request)
     pool = request.app[POOL]
     _, rubric = await usecases.pinned_rubric(request.app[CATALOGUE], pool, campaign)
-    items = usecases.ranking_items(await store.campaign_standings(pool, campaign["id"]), rubric)
+    items = usecases.ranking_items(await store.campaign_standings(pool, caller(request).org_id, campaign["id"]),
+                                   rubric)
     if kind == "csv":
         return web.Response(text=ranking_csv(items, [s.id for s in rubric.stations]), content_type="text/csv",
                             headers={"Content-Disposition": f'attachment; filename="ranking-{campaign["id"]}.csv"'})
@@ -111,9 +112,9 @@ async def finalise(request: web.Request) -> web.Response:
         campaign = await usecases.campaign_or_404(conn, who, campaign_id(request), lock="update")
         if campaign["status"] == "finalised":
             raise Conflict("The campaign is already finalised")
-        row = await store.finalise(conn, campaign["id"])
+        row = await store.finalise(conn, who.org_id, campaign["id"])
         _, rubric = await usecases.pinned_rubric(request.app[CATALOGUE], conn, campaign)
-        items = usecases.ranking_items(await store.campaign_standings(conn, campaign["id"]), rubric)
+        items = usecases.ranking_items(await store.campaign_standings(conn, who.org_id, campaign["id"]), rubric)
         body = campaign_json(row)
         await emit(conn, who.org_id, "campaign.finalised", {**body, "ranking": items})
         await audit.record(conn, who, "campaign.finalised", "campaign", row["id"],
@@ -126,7 +127,7 @@ async def finalise(request: web.Request) -> web.Response:
 async def reliability(request: web.Request) -> web.Response:
     campaign = await existing_campaign(request)
     units: dict[tuple[str, str, str], dict[str, int]] = {}
-    for row in await store.campaign_marks(request.app[POOL], campaign["id"]):
+    for row in await store.campaign_marks(request.app[POOL], caller(request).org_id, campaign["id"]):
         for criterion, mark in row["marks"].items():
             units.setdefault((row["candidate_ref"], row["station_id"], criterion), {})[row["panellist_ref"]] = mark
     alpha = krippendorff_interval(units)

@@ -77,8 +77,8 @@ async def receive(request: web.Request) -> web.Response:
         response, event_type, reason = await _process(request, conn, who, source_id, webhook_id, body)
         outcome = "accepted" if response.status < 400 else "rejected"
         await store.finish_receipt(
-            conn, receipt_id, event_type=event_type, outcome=outcome, status_code=response.status, reason=reason,
-            response_type=response.content_type, response_body=bytes(response.body))  # type: ignore[arg-type]
+            conn, who.org_id, receipt_id, event_type=event_type, outcome=outcome, status_code=response.status,
+            reason=reason, response_type=response.content_type, response_body=bytes(response.body))  # type: ignore[arg-type]
         await audit.record(conn, who, f"webhook.{outcome}", "webhook_receipt", receipt_id,
                            after={"source_id": str(source_id), "webhook_id": webhook_id, "type": event_type,
                                   "status": response.status})

@@ -1,0 +1,42 @@
+"""`distribute`: lay the schema out on a Citus coordinator (reference and distributed tables)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from service import db
+from service.cli.support import CommandError, run_async
+from service.config import Config
+from service.db import distribution, migrate
+
+
+def add_commands(sub: Any) -> None:
+    p = sub.add_parser("distribute", help="distribute the tables by organisation on a Citus coordinator")
+    p.add_argument("--dry-run", action="store_true", help="print the plan without changing anything")
+
+
+async def _distribute(config: Config, args: argparse.Namespace) -> int:
+    conn = await db.connect(config.require_database_url())
+    try:
+        if await migrate.pending_count(conn, migrate.discover()):
+            raise CommandError("migrations are pending: run `python -m service migrate` first")
+        steps = await distribution.plan(conn)
+        if args.dry_run:
+            for step in steps:
+                print(step)
+            return 0
+        try:
+            async with conn.transaction():
+                taken = await distribution.apply(conn, steps)
+        except distribution.NotCitus as exc:
+            raise CommandError(str(exc)) from None
+    finally:
+        await conn.close()
+    for step in taken:
+        print(step)
+    print(f"distributed: {len(taken)} table(s) laid out, {len(steps) - len(taken)} already were")
+    return 0
+
+
+COMMANDS = {"distribute": run_async(_distribute)}
