@@ -1,10 +1,12 @@
-"""`python -m service serve` in a process of its own on a free loopback port, for tests that signal it or
-measure it. Its log (stderr) is read as it is written, so a chatty process never blocks on a full pipe."""
+"""`python -m service serve` in a process of its own on a free loopback port, and delivery workers, for tests
+that signal them, measure them or run several. Each one's log (stderr) is read as it is written, so a chatty
+process never blocks on a full pipe."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import socket
 import sys
 from collections.abc import AsyncIterator
@@ -78,6 +80,27 @@ async def served(database_url: str, **env: str) -> AsyncIterator[Served]:
             proc.kill()
             await proc.wait()
         await server.reading
+
+
+@asynccontextmanager
+async def delivering(database_url: str, **env: str) -> AsyncIterator[Served]:
+    """A delivery worker (`python -m service worker`), stopped with SIGTERM at the end (its exit checked)."""
+    environ = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": SECRET_KEY, "LOG_FORMAT": "json", **env}
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "service", "worker", cwd=ROOT, env=environ,
+                                                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+    worker = Served("", proc)
+    worker.reading = asyncio.create_task(_read_log(worker))
+    try:
+        yield worker
+        if proc.returncode is None:
+            proc.send_signal(signal.SIGTERM)
+        log = await worker.exited()
+        assert proc.returncode == 0, log[-2000:]
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+        await worker.reading
 
 
 def rss_kib(pid: int) -> int:
