@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import uuid
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -51,30 +52,27 @@ async def rows(conn: asyncpg.Connection) -> dict[str, list[str]]:
 
 @pytest.fixture
 async def before_keys(pg_server: str, tmp_path):
-    """An empty database migrated up to migration 8, and the folder with migrations 1-8 only."""
+    """An empty database migrated up to migration 8, and a folder of migrations 1-9."""
     for path in MIGRATIONS_DIR.glob("*.sql"):
         if int(path.name.split("_", 1)[0]) <= 8:
             shutil.copy(path, tmp_path / path.name)
-    name = f"mlcf_t_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(pg_server)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
+    name = await database.create_empty(pg_server, f"mlcf_t_{uuid.uuid4().hex[:12]}")
     conn = await db.connect(embedded.with_database(pg_server, name))
     try:
         assert await migrate.migrate(conn, tmp_path) == list(range(1, 9))
-        yield conn
+        [ninth] = MIGRATIONS_DIR.glob("0009_*.sql")
+        shutil.copy(ninth, tmp_path / ninth.name)  # the folder now ends at migration 9
+        yield conn, tmp_path
     finally:
         await conn.close()
         await database.drop(pg_server, name)
 
 
-async def test_the_keys_migration_keeps_every_row(before_keys: asyncpg.Connection) -> None:
-    conn = before_keys
+async def test_the_keys_migration_keeps_every_row(before_keys: tuple[asyncpg.Connection, Path]) -> None:
+    conn, folder = before_keys
     await conn.execute(SEED.replace("$1", f"'{uuid.uuid4()}'").replace("$2", f"'{uuid.uuid4()}'"))
     held = await rows(conn)
-    assert await migrate.migrate(conn) == [9]
+    assert await migrate.migrate(conn, folder) == [9]
     assert await rows(conn) == held
     assert sum(map(len, held.values())) >= 25
     pkey = await conn.fetchval("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'scorecards_pkey'")

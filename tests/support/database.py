@@ -19,13 +19,17 @@ def server_dsn() -> str:
     return url or embedded.start(ROOT / ".data" / "test-pg")
 
 
-async def create_template(dsn: str) -> str:
-    name = f"mlcf_tmpl_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+async def create_empty(dsn: str, name: str) -> str:
     admin = await asyncpg.connect(dsn)
     try:
         await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
         await admin.close()
+    return name
+
+
+async def create_template(dsn: str) -> str:
+    name = await create_empty(dsn, f"mlcf_tmpl_{os.getpid()}_{uuid.uuid4().hex[:6]}")
     conn = await db.connect(embedded.with_database(dsn, name))
     try:
         await migrate.migrate(conn)
