@@ -16,7 +16,6 @@ import socket
 import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import aiohttp
@@ -33,6 +32,7 @@ from service.webhooks import store
 from service.webhooks.domain import delivery, signing, ssrf
 from service.webhooks.domain.delivery import Outcome
 from service.webhooks.guarded_session import blocked_reason, delivery_session
+from service.webhooks.jobs import Attempt, Job
 from service.webhooks.secrets import open_endpoint_secret
 
 log = structlog.get_logger("service.outbox")
@@ -40,30 +40,6 @@ DELIVERY_TIMEOUT = 15.0
 DEFAULT_LEASE = 60.0
 DEFAULT_CONCURRENCY = 32  # deliveries in flight per worker
 EXCERPT_BYTES = 256
-
-
-@dataclass(frozen=True, slots=True)
-class Job:
-    id: uuid.UUID
-    org_id: uuid.UUID
-    endpoint_id: uuid.UUID
-    event_type: str
-    body: bytes
-    attempts: int
-    claim_token: uuid.UUID
-    url: str
-    secret: str | None  # None: the stored secret does not open with the configured keys
-
-
-@dataclass(frozen=True, slots=True)
-class Attempt:
-    outcome: Outcome
-    started: datetime
-    latency_ms: float
-    status: int | None = None
-    error: str | None = None
-    excerpt: str | None = None
-    retry_after: float | None = None
 
 
 class Worker:
