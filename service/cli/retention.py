@@ -11,7 +11,7 @@ from service.audit import store as audit
 from service.cli.support import CommandError, run_async, with_conn
 from service.config import Config
 from service.retention import store, usecases
-from service.retention.domain.policy import KINDS, Policy
+from service.retention.domain.policy import BY_NAME, KINDS, SETTABLE, Policy
 from service.tenants import store as orgs
 from service.tenants.domain.callers import cli_caller
 
@@ -36,7 +36,7 @@ def add_commands(sub: Any) -> None:
     show.add_argument("--org", required=True)
     change = actions.add_parser("set", help="change an organisation's periods (days, or `default`)")
     change.add_argument("--org", required=True)
-    for kind in KINDS:
+    for kind in SETTABLE:
         change.add_argument(f"--{kind.name.replace('_', '-')}-days", dest=kind.name, type=_days,
                             default=argparse.SUPPRESS, metavar="DAYS",
                             help=f"{kind.what} (default: {kind.default_days or 'kept'})")
@@ -52,7 +52,7 @@ async def _retention(config: Config, args: argparse.Namespace) -> int:
             raise CommandError(f"no organisation {args.org.upper()}; create it with `orgs create`")
         policy = await store.policy(conn, org["id"])
         if args.action == "set":
-            changed = {kind.name: getattr(args, kind.name) for kind in KINDS if hasattr(args, kind.name)}
+            changed = {kind.name: getattr(args, kind.name) for kind in SETTABLE if hasattr(args, kind.name)}
             if not changed:
                 raise CommandError("give at least one period to set, e.g. --closed-appraisals-days 2190")
             before = policy
@@ -62,7 +62,7 @@ async def _retention(config: Config, args: argparse.Namespace) -> int:
                                org["id"], before=before.days, after=policy.days)
         for kind in KINDS:
             days = policy.period(kind)
-            source = "set" if policy.days.get(kind.name) is not None else "default"
+            source = "set" if policy.days.get(kind.name) is not None else "default" if kind.settable else "fixed"
             print(f"{kind.name}\t{f'{days} days' if days else 'kept'} ({source}) after {kind.counted_from}")
         return 0
     return await with_conn(config, work)
@@ -79,7 +79,7 @@ async def _run(config: Config, args: argparse.Namespace) -> int:
         await pool.close()
     verb = "would remove" if args.dry_run else "removed"
     for r in removals:
-        print(f"{r.org_code}\t{verb} {r.objects} {usecases.describe(r.kind)} from before "
+        print(f"{r.org_code}\t{verb} {r.objects} {BY_NAME[r.kind].what} from before "
               f"{r.before:%Y-%m-%d} ({r.rows} rows with them)")
     print(f"retention: {verb} {sum(r.objects for r in removals)} objects and {sum(r.rows for r in removals)} rows "
           f"belonging to them{' (dry run: nothing changed)' if args.dry_run else ''}")

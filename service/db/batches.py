@@ -83,15 +83,18 @@ class Batcher(Generic[T, R]):
     def _take(self) -> list[tuple[T, asyncio.Future[R]]]:
         batch: list[tuple[T, asyncio.Future[R]]] = []
         later: list[tuple[T, asyncio.Future[R]]] = []
+        group: Hashable = None
         while self._waiting and len(batch) < self.size:
             item, future = self._waiting.popleft()
             if future.done():  # its caller gave up before anything was written
                 continue
             key = self.key(item)
-            if key in self._storing or (batch and self.group(item) != self.group(batch[0][0])):
+            if key in self._storing or (batch and self.group(item) != group):
                 later.append((item, future))
             else:
                 self._storing.add(key)
+                if not batch:
+                    group = self.group(item)
                 batch.append((item, future))
         self._waiting.extendleft(reversed(later))
         return batch

@@ -8,18 +8,18 @@ from datetime import datetime
 import asyncpg
 
 from service.db import queries
-from service.retention.domain.policy import KINDS, Policy
+from service.retention.domain.policy import SETTABLE, Policy
 
 QUERIES = queries.load(__file__)
 
 
 async def policy(conn: asyncpg.Connection, org_id: uuid.UUID) -> Policy:
     row = await conn.fetchrow(QUERIES["policy"], org_id)
-    return Policy({kind.name: row[f"{kind.name}_days"] if row else None for kind in KINDS})
+    return Policy({kind.name: row[f"{kind.name}_days"] if row else None for kind in SETTABLE})
 
 
 async def set_policy(conn: asyncpg.Connection, org_id: uuid.UUID, policy: Policy) -> None:
-    await conn.execute(QUERIES["set_policy"], org_id, *(policy.days.get(kind.name) for kind in KINDS))
+    await conn.execute(QUERIES["set_policy"], org_id, *(policy.days.get(kind.name) for kind in SETTABLE))
 
 
 async def count(conn: asyncpg.Connection, kind: str, org_id: uuid.UUID, before: datetime) -> tuple[int, int]:

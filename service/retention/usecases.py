@@ -5,7 +5,7 @@ event says what was removed. Running it again removes nothing more; a dry run co
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import asyncpg
 import structlog
@@ -13,13 +13,11 @@ import structlog
 from service import db
 from service.audit import store as audit
 from service.retention import store
-from service.retention.domain.policy import IDEMPOTENCY_RECORD_DAYS, KINDS, Policy
 from service.tenants import store as orgs
 from service.tenants.domain.callers import Caller, SystemCaller
 
 log = structlog.get_logger("service.retention")
 DEFAULT_BATCH = 100  # objects (an appraisal, a campaign) per transaction, with their rows
-IDEMPOTENCY = "idempotency_records"
 
 
 @dataclass(frozen=True)
@@ -31,12 +29,6 @@ class Removal:
     rows: int  # the rows that belonged to them (responses, scorecards, attempts)
 
 
-def due(policy: Policy, now: datetime) -> list[tuple[str, datetime]]:
-    """(kind, cutoff) of every kind the policy removes, idempotency records included."""
-    cutoffs = [(kind, before) for kind, before in policy.cutoffs(now).items() if before is not None]
-    return [*cutoffs, (IDEMPOTENCY, now - timedelta(days=IDEMPOTENCY_RECORD_DAYS))]
-
-
 async def run(pool: asyncpg.Pool, now: datetime, *, dry_run: bool = False, org_code: str | None = None,
               batch: int = DEFAULT_BATCH) -> list[Removal]:
     """What was removed (or, in a dry run, would be), per organisation and kind; kinds with nothing omitted."""
@@ -45,7 +37,9 @@ async def run(pool: asyncpg.Pool, now: datetime, *, dry_run: bool = False, org_c
         if org_code is not None and org["code"] != org_code:
             continue
         policy = await store.policy(pool, org["id"])
-        for kind, before in due(policy, now):
+        for kind, before in policy.cutoffs(now).items():
+            if before is None:  # kept
+                continue
             if dry_run:
                 objects, rows = await store.count(pool, kind, org["id"], before)
             else:
@@ -72,6 +66,3 @@ async def _remove(pool: asyncpg.Pool, who: Caller, kind: str, before: datetime, 
                                after={"kind": kind, "before": before.isoformat(), "objects": objects, "rows": rows})
     return objects, rows
 
-
-def describe(kind: str) -> str:
-    return next((k.what for k in KINDS if k.name == kind), "stored idempotent answers")

@@ -17,8 +17,8 @@ from tests.support.api import Api
 from tests.support.waiting import eventually
 
 
-async def run_cli(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": SECRET_KEY, "LOG_FORMAT": "console"}
+async def run_cli(database_url: str, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": SECRET_KEY, "LOG_FORMAT": "console", **extra}
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "service", *args, cwd=ROOT, env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)

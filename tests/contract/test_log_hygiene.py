@@ -7,18 +7,15 @@ subject, rater or respondent reference, or any comment, evidence, reason or name
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
-import os
 import re
 import signal
-import sys
 
 import aiohttp
 
-from service.config import ROOT
 from service.tenants.domain.tokens import SCOPES
+from tests.cli.test_cli import run_cli
 from tests.conftest import SECRET_KEY
 from tests.contract.test_tenant_isolation import Tenant, operations
 from tests.recruitment.recruitment_support import full_marks
@@ -80,13 +77,9 @@ async def drive(tenant: Tenant, other: Tenant, token: str, port: int, receiver_u
 
 async def deliver(database_url: str) -> bytes:
     """The delivery worker's log after it has sent what is due."""
-    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": SECRET_KEY, "LOG_FORMAT": "json", **ENV}
-    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "service", "worker", "--burst", cwd=ROOT,
-                                                env=env, stdout=asyncio.subprocess.DEVNULL,
-                                                stderr=asyncio.subprocess.PIPE)
-    _, err = await asyncio.wait_for(proc.communicate(), 60)
-    assert proc.returncode == 0, err.decode()[-2000:]
-    return err
+    ran = await run_cli(database_url, "worker", "--burst", LOG_FORMAT="json", **ENV)
+    assert ran.returncode == 0, ran.stderr[-2000:]
+    return ran.stderr.encode()
 
 
 async def test_no_log_line_holds_a_secret_a_reference_or_a_text(database_url: str, make_org, make_token) -> None:

@@ -44,6 +44,16 @@ class Served:
         return bytes(self.log)
 
 
+async def _start(command: str, base: str, database_url: str, env: dict[str, str]) -> Served:
+    """`python -m service <command>` against the database, logging JSON to a pipe read as it fills."""
+    environ = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": SECRET_KEY, "LOG_FORMAT": "json", **env}
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "service", command, cwd=ROOT, env=environ,
+                                                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+    started = Served(base, proc)
+    started.reading = asyncio.create_task(_read_log(started))
+    return started
+
+
 async def _read_log(served: Served) -> None:
     assert served.proc.stderr is not None
     while chunk := await served.proc.stderr.read(65536):
@@ -54,12 +64,8 @@ async def _read_log(served: Served) -> None:
 async def served(database_url: str, **env: str) -> AsyncIterator[Served]:
     """A ready web process."""
     port = free_port()
-    environ = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": SECRET_KEY, "PORT": str(port),
-               "LOG_FORMAT": "json", **env}
-    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "service", "serve", cwd=ROOT, env=environ,
-                                                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
-    server = Served(f"http://127.0.0.1:{port}", proc)
-    server.reading = asyncio.create_task(_read_log(server))
+    server = await _start("serve", f"http://127.0.0.1:{port}", database_url, {"PORT": str(port), **env})
+    proc = server.proc
     try:
         async with aiohttp.ClientSession() as http:
             for _ in range(200):
@@ -85,11 +91,8 @@ async def served(database_url: str, **env: str) -> AsyncIterator[Served]:
 @asynccontextmanager
 async def delivering(database_url: str, **env: str) -> AsyncIterator[Served]:
     """A delivery worker (`python -m service worker`), stopped with SIGTERM at the end (its exit checked)."""
-    environ = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": SECRET_KEY, "LOG_FORMAT": "json", **env}
-    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "service", "worker", cwd=ROOT, env=environ,
-                                                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
-    worker = Served("", proc)
-    worker.reading = asyncio.create_task(_read_log(worker))
+    worker = await _start("worker", "", database_url, env)
+    proc = worker.proc
     try:
         yield worker
         if proc.returncode is None:

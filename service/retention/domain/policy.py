@@ -13,6 +13,7 @@ class Kind:
     what: str  # what is removed, for reports
     default_days: int | None  # None: kept until the organisation sets a period
     counted_from: str  # the moment the period runs from
+    settable: bool = True  # False: the period is the service's, whatever the organisation sets
 
 
 KINDS = (
@@ -23,11 +24,12 @@ KINDS = (
     Kind("webhook_records", "inbound webhook receipts, and outbound messages no longer pending with their attempts",
          90, "receipt or queueing"),
     Kind("audit_events", "audit events", None, "the event"),
+    # Stored idempotent answers can hold personal data (a created candidate's name); they serve replays for
+    # a day and are removed a day after that.
+    Kind("idempotency_records", "stored idempotent answers", 2, "the request", settable=False),
 )
 BY_NAME = {kind.name: kind for kind in KINDS}
-# Stored idempotent answers can hold personal data (a created candidate's name); they serve replays for a
-# day and are removed a day after that, whatever the policy.
-IDEMPOTENCY_RECORD_DAYS = 2
+SETTABLE = tuple(kind for kind in KINDS if kind.settable)  # the columns of retention_policies
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,7 @@ class Policy:
     days: dict[str, int | None]
 
     def period(self, kind: Kind) -> int | None:
-        set_days = self.days.get(kind.name)
+        set_days = self.days.get(kind.name) if kind.settable else None
         return set_days if set_days is not None else kind.default_days
 
     def cutoffs(self, now: datetime) -> dict[str, datetime | None]:
