@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Callable
 import asyncpg
 from aiohttp import web
 
-from service import appraisals, audit, db, recruitment, rubrics, surveys, tenants, webhooks
+from service import appraisals, audit, db, recruitment, rubrics, subjects, surveys, tenants, webhooks
 from service import web as service_web
 from service.config import Config
 from service.db import migrate
@@ -18,7 +18,7 @@ from service.web.metrics import Metrics
 
 # Each feature registers its routes, its typed keys and its start/stop contexts; in this order, so a
 # feature's contexts start after those it uses (the catalogue before recruitment, the pool before all).
-FEATURES = (tenants, audit, rubrics, recruitment, appraisals, surveys, webhooks)
+FEATURES = (tenants, audit, rubrics, recruitment, appraisals, surveys, subjects, webhooks)
 
 
 def create_app(config: Config, *, pool: asyncpg.Pool | None = None) -> web.Application:

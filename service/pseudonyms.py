@@ -24,3 +24,8 @@ def pseudonym(secret_key: str, org_id: uuid.UUID, reference: str) -> bytes:
 def earlier_pseudonyms(secret_keys: Sequence[str], org_id: uuid.UUID, reference: str) -> list[bytes]:
     """The pseudonyms the reference had under the previous keys (every key but the first)."""
     return [pseudonym(key, org_id, reference) for key in secret_keys[1:]]
+
+
+def every_pseudonym(secret_keys: Sequence[str], org_id: uuid.UUID, reference: str) -> list[bytes]:
+    """The reference's pseudonyms under every key in use: the current one first, then the previous ones."""
+    return [pseudonym(key, org_id, reference) for key in secret_keys]

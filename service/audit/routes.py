@@ -42,6 +42,7 @@ READ_SCOPE: dict[str, str | None] = {
     "moderation": "recruitment:read",
     "appraisal": "appraisal:read",
     "survey": "survey:read",
+    "subject": "subjects:export",
     "webhook_source": "webhooks:manage", "webhook_receipt": "webhooks:manage",
     "webhook_endpoint": "webhooks:manage", "webhook_delivery": "webhooks:manage",
 }

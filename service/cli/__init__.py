@@ -7,13 +7,13 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from service.cli import distribute, retention, rubrics, serve, tenants, webhooks
+from service.cli import distribute, retention, rubrics, serve, subjects, tenants, webhooks
 from service.cli.support import CommandError
 from service.config import Config, ConfigError
 from service.db import migrate
 from service.log import configure_logging
 
-GROUPS = (serve, distribute, tenants, rubrics, webhooks, retention)
+GROUPS = (serve, distribute, tenants, rubrics, webhooks, retention, subjects)
 COMMANDS: dict[str, Callable[[Config, argparse.Namespace], int]] = {
     name: command for group in GROUPS for name, command in group.COMMANDS.items()}
 

@@ -34,11 +34,12 @@ class ConstraintViolation(Exception):
 
 
 @asynccontextmanager
-async def transaction(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
-    """A connection inside one transaction; known constraint violations become ConstraintViolation."""
+async def transaction(pool: asyncpg.Pool, *, isolation: str | None = None) -> AsyncIterator[asyncpg.Connection]:
+    """A connection inside one transaction (`isolation`: asyncpg's name of a level, e.g. "repeatable_read", for
+    one snapshot over many reads); known constraint violations become ConstraintViolation."""
     async with pool.acquire() as conn:
         try:
-            async with conn.transaction():
+            async with conn.transaction(isolation=isolation):
                 yield conn
         except asyncpg.IntegrityConstraintViolationError as exc:
             raise translate(exc) from exc

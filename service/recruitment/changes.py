@@ -4,6 +4,7 @@ leaves. `usecases.change_candidate` applies them."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Protocol
@@ -19,10 +20,14 @@ from service.tenants.domain.callers import Caller
 from service.web.problems import FieldError, ValidationFailed
 
 
-def object_id(state: CandidateState, *parts: str) -> str:
+def audit_name(campaign_id: uuid.UUID, candidate_ref: str, *parts: str) -> str:
     """How audit events name a candidate, `{campaign_id}/{candidate_ref}`, or one of its scorecards or
     moderations, `…/{station_id}/{panellist_ref or criterion_id}`: references percent-encoded, as in URLs."""
-    return "/".join([str(state.campaign["id"]), *(quote(p, safe="") for p in (state.candidate_ref, *parts))])
+    return "/".join([str(campaign_id), *(quote(p, safe="") for p in (candidate_ref, *parts))])
+
+
+def object_id(state: CandidateState, *parts: str) -> str:
+    return audit_name(state.campaign["id"], state.candidate_ref, *parts)
 
 
 class Change(Protocol):

@@ -169,3 +169,22 @@ SELECT w.i, o.id IS NOT NULL AS open, EXISTS (SELECT FROM guard WHERE guard.i = 
        (SELECT count(*) FROM notified) AS woken
 FROM w LEFT JOIN open o ON o.id = w.campaign_id AND o.org_id = w.org_id
 ORDER BY w.i;
+
+-- name: candidate_erase
+-- Deletes a candidate of an open campaign (locked by the caller: candidate_lock) with their scorecards,
+-- moderations and result; how many of each went. The ranking, read from the results, no longer has them.
+WITH c AS (SELECT id FROM candidates WHERE org_id = $1 AND campaign_id = $2 AND candidate_ref = $3),
+s AS (DELETE FROM scorecards WHERE org_id = $1 AND candidate_id IN (SELECT id FROM c) RETURNING 1),
+m AS (DELETE FROM moderations WHERE org_id = $1 AND candidate_id IN (SELECT id FROM c) RETURNING 1),
+r AS (DELETE FROM candidate_results WHERE org_id = $1 AND candidate_id IN (SELECT id FROM c) RETURNING 1),
+d AS (DELETE FROM candidates WHERE org_id = $1 AND id IN (SELECT id FROM c) RETURNING 1)
+SELECT (SELECT count(*) FROM d) AS candidates, (SELECT count(*) FROM s) AS scorecards,
+       (SELECT count(*) FROM m) AS moderations;
+
+-- name: candidate_audit_redact
+-- The audit events about an erased candidate ($2, `{campaign_id}/{ref}`) and their scorecards and
+-- moderations keep what was done, when and by which key; their content goes, and the reference in their
+-- object id is replaced by $3 (`{campaign_id}/erased-{uuid}`), the same for all of them.
+UPDATE audit_events SET object_id = $3 || substr(object_id, length($2) + 1), before = NULL, after = NULL
+WHERE org_id = $1 AND ((object_type = 'candidate' AND object_id = $2)
+   OR (object_type IN ('scorecard', 'moderation') AND starts_with(object_id, $2 || '/')));

@@ -15,7 +15,7 @@ from aiohttp import web
 
 from service import db
 from service.db.batches import Batcher
-from service.jsontext import dumps_bytes
+from service.jsontext import dumps_bytes, rfc3339
 from service.recruitment import store
 from service.recruitment.candidate_states import CandidateState, StateCache
 from service.recruitment.changes import Change
@@ -35,6 +35,12 @@ OPTIMISTIC_ATTEMPTS = 3  # then the candidate is locked, so a write under heavy 
 Connection = asyncpg.Connection | asyncpg.Pool
 CandidateWrites = Batcher[store.CandidateWrite, store.WriteOutcome]
 WriteOne = Callable[[store.CandidateWrite], Awaitable[store.WriteOutcome]]
+
+
+def candidate_json(row: Any) -> dict[str, Any]:
+    return {"candidate_ref": row["candidate_ref"], "display_name": row["display_name"],
+            "components": row["components"], "created_at": rfc3339(row["created_at"]),
+            "updated_at": rfc3339(row["updated_at"])}
 
 
 async def pinned_rubric(catalogue: Catalogue, conn: Connection, campaign: Any) -> tuple[RubricVersion, PanelRubric]:

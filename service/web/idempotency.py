@@ -15,7 +15,7 @@ from service.jsontext import dumps_bytes
 from service.web.appkeys import POOL
 from service.web.auth import CALLER
 from service.web.problems import Conflict, FieldError, Problem, ValidationFailed
-from service.web.responses import problem_response
+from service.web.responses import problem_response, shown_path
 
 log = structlog.get_logger("service.idempotency")
 QUERIES = queries.load(__file__, "idempotency.sql")
@@ -43,7 +43,8 @@ async def idempotent(request: web.Request, handler: Handler) -> web.StreamRespon
     pool = request.app[POOL]
     async with db.transaction(pool) as conn:
         await conn.execute(QUERIES["expire"], who.org_id, key, EXPIRY, ABANDONED)
-        claimed = await conn.fetchval(QUERIES["claim"], who.org_id, key, request.method, request.path, digest)
+        claimed = await conn.fetchval(QUERIES["claim"], who.org_id, key, request.method, shown_path(request),
+                                      digest)
         if not claimed:
             stored = await conn.fetchrow(QUERIES["stored"], who.org_id, key)
     if not claimed:

@@ -1,4 +1,5 @@
-"""What a request says besides its body: ids and references in the path, query parameters, list pages."""
+"""What a request says besides its body: ids and references in the path, query parameters, list pages, and
+the media type it accepts."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 
 from service.jsontext import dumps
-from service.web.problems import FieldError, NotFound, ValidationFailed
+from service.web.problems import FieldError, NotAcceptable, NotFound, ValidationFailed
 
 DEFAULT_LIMIT, MAX_LIMIT = 50, 200
 MAX_REF = 200  # characters of a reference an integrator's system gives in a path
@@ -27,6 +28,20 @@ def path_id(request: web.Request, name: str, what: str) -> uuid.UUID:
         return uuid.UUID(request.match_info[name])
     except ValueError:
         raise NotFound(f"No {what} with this id") from None
+
+
+def negotiate(request: web.Request, offers: Sequence[str], what: str) -> str:
+    """The media type of `offers` the Accept header names first (parameters and q-values aside); `*/*`, and
+    no header, take the first offer; 406 when none is acceptable."""
+    for part in request.headers.get("Accept", "*/*").split(","):
+        kind = part.split(";")[0].strip().lower()
+        if kind in ("*/*", ""):
+            return offers[0]
+        family = kind.removesuffix("*")
+        found = next((o for o in offers if o == kind or (kind.endswith("/*") and o.startswith(family))), None)
+        if found is not None:
+            return found
+    raise NotAcceptable(f"{what} is available as {' or '.join(offers)}")
 
 
 def path_ref(request: web.Request, name: str) -> str:

@@ -24,12 +24,13 @@ def html_response(text: str) -> web.Response:
                         headers={"Content-Security-Policy": HTML_POLICY})
 
 
-# Path parameters that name people whose answers are anonymous: a problem's `instance` shows their
-# placeholder, never the reference (which is not returned anywhere).
-PRIVATE_PATH_PARAMETERS = ("rater_ref", "respondent_ref")
+# Path parameters that name people whose answers are anonymous (or, for subject_ref, may: a rater's links
+# are erased by it): a problem's `instance` and a stored idempotent request show their placeholder, never the
+# reference (which is not returned anywhere).
+PRIVATE_PATH_PARAMETERS = ("rater_ref", "respondent_ref", "subject_ref")
 
 
-def problem_instance(request: web.Request) -> str:
+def shown_path(request: web.Request) -> str:
     """The request's path, with any private reference in it replaced by its parameter's name."""
     route = request.match_info.route.resource
     private = [name for name in PRIVATE_PATH_PARAMETERS if name in request.match_info]
@@ -41,7 +42,7 @@ def problem_instance(request: web.Request) -> str:
 
 def problem_response(problem: problems.Problem, request: web.Request) -> web.Response:
     """The problem+json answer of a problem."""
-    response = web.Response(text=dumps(problem.body(problem_instance(request))), status=problem.status,
+    response = web.Response(text=dumps(problem.body(shown_path(request))), status=problem.status,
                             content_type=problems.PROBLEM_CONTENT_TYPE)
     if problem.status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="mlcf"'

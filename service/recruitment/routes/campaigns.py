@@ -19,8 +19,16 @@ from service.rubrics.catalogue import CATALOGUE
 from service.web.appkeys import POOL
 from service.web.auth import caller, requires
 from service.web.bodies import read_json
-from service.web.params import created_cursor, created_position, decode_cursor, page_limit, paged, path_id
-from service.web.problems import Conflict, NotAcceptable
+from service.web.params import (
+    created_cursor,
+    created_position,
+    decode_cursor,
+    negotiate,
+    page_limit,
+    paged,
+    path_id,
+)
+from service.web.problems import Conflict
 from service.web.responses import json_response
 from service.webhooks.events import emit
 
@@ -78,27 +86,16 @@ async def get_campaign(request: web.Request) -> web.Response:
     return json_response(campaign_json(await existing_campaign(request)))
 
 
-def negotiate(request: web.Request) -> str:
-    accept = request.headers.get("Accept", "*/*")
-    kinds = [part.split(";")[0].strip().lower() for part in accept.split(",")]
-    for kind in kinds:
-        if kind in ("application/json", "application/*", "*/*", ""):
-            return "json"
-        if kind == "text/csv":
-            return "csv"
-    raise NotAcceptable("The ranking is available as application/json or text/csv")
-
-
 @routes.get("/v1/campaigns/{campaign_id}/ranking")
 @requires("recruitment:read")
 async def get_ranking(request: web.Request) -> web.Response:
-    kind = negotiate(request)
+    kind = negotiate(request, ("application/json", "text/csv"), "The ranking")
     campaign = await existing_campaign(request)
     pool = request.app[POOL]
     _, rubric = await usecases.pinned_rubric(request.app[CATALOGUE], pool, campaign)
     items = usecases.ranking_items(await store.campaign_standings(pool, caller(request).org_id, campaign["id"]),
                                    rubric)
-    if kind == "csv":
+    if kind == "text/csv":
         return web.Response(text=ranking_csv(items, [s.id for s in rubric.stations]), content_type="text/csv",
                             headers={"Content-Disposition": f'attachment; filename="ranking-{campaign["id"]}.csv"'})
     return json_response({"campaign_id": str(campaign["id"]), "status": campaign["status"], "items": items})

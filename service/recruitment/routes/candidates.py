@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from typing import Any
 
 from aiohttp import web
 
 from service import db
-from service.jsontext import rfc3339
-from service.recruitment import changes, store, usecases
+from service.recruitment import changes, erasure, store, usecases
 from service.recruitment.routes.campaigns import campaign_id
 from service.recruitment.usecases import CANDIDATE_STATES, CANDIDATE_WRITES
 from service.rubrics.catalogue import CATALOGUE
@@ -22,12 +20,6 @@ from service.web.responses import json_response
 
 routes = web.RouteTableDef()
 BASE = "/v1/campaigns/{campaign_id}/candidates/{candidate_ref}"
-
-
-def candidate_json(row: Any) -> dict[str, Any]:
-    return {"candidate_ref": row["candidate_ref"], "display_name": row["display_name"],
-            "components": row["components"], "created_at": rfc3339(row["created_at"]),
-            "updated_at": rfc3339(row["updated_at"])}
 
 
 @routes.put(BASE)
@@ -51,7 +43,17 @@ async def put_candidate(request: web.Request) -> web.Response:
         await usecases.score_and_write(conn, who, catalogue, request.app[CONFIG].base_url, state,
                                        changes.CandidateFieldsSaved(created, body), usecases.write_alone(conn))
     request.app[CANDIDATE_STATES].forget((who.org_id, campaign["id"], candidate_ref))
-    return json_response(candidate_json(row), status=201 if created else 200)
+    return json_response(usecases.candidate_json(row), status=201 if created else 200)
+
+
+@routes.delete(BASE)
+@requires("subjects:erase")
+async def erase_candidate(request: web.Request) -> web.Response:
+    who, candidate_ref = caller(request), path_ref(request, "candidate_ref")
+    async with db.transaction(request.app[POOL]) as conn:
+        await erasure.erase_candidate(conn, who, campaign_id(request), candidate_ref)
+    request.app[CANDIDATE_STATES].forget((who.org_id, campaign_id(request), candidate_ref))
+    return web.Response(status=204)
 
 
 def apply(request: web.Request, candidate_ref: str, change: changes.Change) -> Awaitable[usecases.AppliedChange]:

@@ -15,6 +15,8 @@ SCOPES = (
     "survey:read",
     "survey:write",
     "webhooks:manage",
+    "subjects:export",
+    "subjects:erase",
 )
 TOKEN_PREFIX = "mlcf_"  # noqa: S105 - a public marker, not a secret
 

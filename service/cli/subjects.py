@@ -1,0 +1,57 @@
+"""`subjects`: erasure requests from the command line, as the API answers them: `unlink` erases the links
+that tie a rater or respondent to their responses, `erase-candidate` deletes a candidate from a campaign
+that is not finalised. Both audited, like the API's."""
+
+from __future__ import annotations
+
+import argparse
+import uuid
+from typing import Any
+
+from service.cli.support import CommandError, run_async, with_conn
+from service.config import Config
+from service.recruitment import erasure
+from service.subjects import usecases
+from service.tenants import store as orgs
+from service.tenants.domain.callers import Caller, cli_caller
+from service.web.problems import Problem
+
+
+def add_commands(sub: Any) -> None:
+    p = sub.add_parser("subjects", help="erasure requests: a rater's or respondent's links, a candidate")
+    actions = p.add_subparsers(dest="action", required=True)
+    unlink = actions.add_parser("unlink", help="erase the links tying a rater or respondent to their responses")
+    unlink.add_argument("--org", required=True, help="the organisation (code)")
+    unlink.add_argument("--ref", required=True, help="the person's reference (never printed or logged)")
+    erase = actions.add_parser("erase-candidate", help="delete a candidate from a campaign not finalised")
+    erase.add_argument("--org", required=True, help="the organisation (code)")
+    erase.add_argument("--campaign", required=True, type=uuid.UUID, help="the campaign's id")
+    erase.add_argument("--ref", required=True, help="the candidate's reference")
+
+
+async def _caller(conn: Any, code: str) -> Caller:
+    org = await orgs.org_by_code(conn, code.upper())
+    if org is None:
+        raise CommandError(f"no organisation {code.upper()}; create it with `orgs create`")
+    return cli_caller(org["id"], org["code"])
+
+
+async def _subjects(config: Config, args: argparse.Namespace) -> int:
+    async def work(conn: Any) -> int:
+        who = await _caller(conn, args.org)
+        try:
+            if args.action == "unlink":
+                outcome = await usecases.unlink(conn, who, config.secret_keys, args.ref)
+                for part, n in outcome.items():
+                    print(f"{part}\tunlinked {n['unlinked']} (closed, answers kept)\twithdrawn {n['withdrawn']} (open)")
+            else:
+                removed = await erasure.erase_candidate(conn, who, args.campaign, args.ref)
+                print(f"erased the candidate with {removed['scorecards']} scorecards and {removed['moderations']} "
+                      "moderations; their audit events keep no content or reference")
+        except Problem as problem:
+            raise CommandError(problem.detail) from None
+        return 0
+    return await with_conn(config, work)
+
+
+COMMANDS = {"subjects": run_async(_subjects)}
