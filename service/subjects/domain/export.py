@@ -98,5 +98,6 @@ def subject_event(event: Mapping[str, Any], at: str) -> dict[str, Any]:
 
 
 def counts(document: Mapping[str, Any]) -> dict[str, int]:
-    """How much an export held, as its audit event records it (counts, never content)."""
-    return {part: len(document[part]) for part in ("appraisals", "candidacies", "survey_responses")}
+    """How much an export held, as its audit event records it: counts, never content, and nothing of what a
+    person answered anonymously (the event names them, and outlives an erasure of their links)."""
+    return {part: len(document[part]) for part in ("appraisals", "candidacies")}
