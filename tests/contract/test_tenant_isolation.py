@@ -83,6 +83,7 @@ class Tenant:
             "campaign_id": campaign["id"], "candidate_ref": f"{label}-CAND-1", "station_id": station["id"],
             "panellist_ref": f"{label}-panel-1", "appraisal_id": appraisal["id"], "rater_ref": f"{label}-rater-1",
             "survey_id": survey["id"], "respondent_ref": f"{label}-resp-1", "earlier_id": earlier["id"],
+            "subject_ref": f"{label}-CAND-1",
             "endpoint_id": endpoint["id"], "delivery_id": delivery["id"], "source_id": source["id"],
             "framework_id": frameworks[0]["id"], "rubric_id": "st3-interview", "version": str(rubric["version"]),
         }
