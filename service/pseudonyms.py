@@ -23,7 +23,7 @@ def pseudonym(secret_key: str, org_id: uuid.UUID, reference: str) -> bytes:
 
 def earlier_pseudonyms(secret_keys: Sequence[str], org_id: uuid.UUID, reference: str) -> list[bytes]:
     """The pseudonyms the reference had under the previous keys (every key but the first)."""
-    return [pseudonym(key, org_id, reference) for key in secret_keys[1:]]
+    return every_pseudonym(secret_keys[1:], org_id, reference)
 
 
 def every_pseudonym(secret_keys: Sequence[str], org_id: uuid.UUID, reference: str) -> list[bytes]:

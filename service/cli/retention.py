@@ -8,11 +8,10 @@ from typing import Any
 
 from service import db
 from service.audit import store as audit
-from service.cli.support import CommandError, run_async, with_conn
+from service.cli.support import CommandError, existing_org, run_async, with_conn
 from service.config import Config
 from service.retention import store, usecases
 from service.retention.domain.policy import BY_NAME, KINDS, SETTABLE, Policy
-from service.tenants import store as orgs
 from service.tenants.domain.callers import cli_caller
 
 
@@ -47,9 +46,7 @@ async def _retention(config: Config, args: argparse.Namespace) -> int:
         return await _run(config, args)
 
     async def work(conn: Any) -> int:
-        org = await orgs.org_by_code(conn, args.org.upper())
-        if org is None:
-            raise CommandError(f"no organisation {args.org.upper()}; create it with `orgs create`")
+        org = await existing_org(conn, args.org)
         policy = await store.policy(conn, org["id"])
         if args.action == "set":
             changed = {kind.name: getattr(args, kind.name) for kind in SETTABLE if hasattr(args, kind.name)}

@@ -8,12 +8,11 @@ import argparse
 import uuid
 from typing import Any
 
-from service.cli.support import CommandError, run_async, with_conn
+from service.cli.support import CommandError, existing_org, run_async, with_conn
 from service.config import Config
 from service.recruitment import erasure
 from service.subjects import usecases
-from service.tenants import store as orgs
-from service.tenants.domain.callers import Caller, cli_caller
+from service.tenants.domain.callers import cli_caller
 from service.web.problems import Problem
 
 
@@ -29,16 +28,10 @@ def add_commands(sub: Any) -> None:
     erase.add_argument("--ref", required=True, help="the candidate's reference")
 
 
-async def _caller(conn: Any, code: str) -> Caller:
-    org = await orgs.org_by_code(conn, code.upper())
-    if org is None:
-        raise CommandError(f"no organisation {code.upper()}; create it with `orgs create`")
-    return cli_caller(org["id"], org["code"])
-
-
 async def _subjects(config: Config, args: argparse.Namespace) -> int:
     async def work(conn: Any) -> int:
-        who = await _caller(conn, args.org)
+        org = await existing_org(conn, args.org)
+        who = cli_caller(org["id"], org["code"])
         try:
             if args.action == "unlink":
                 outcome = await usecases.unlink(conn, who, config.secret_keys, args.ref)

@@ -11,6 +11,7 @@ import asyncpg
 
 from service import db
 from service.config import Config
+from service.tenants import store as orgs
 
 T = TypeVar("T")
 
@@ -29,6 +30,14 @@ async def with_conn(config: Config, work: Callable[[Any], Awaitable[T]]) -> T:
         raise CommandError(str(db.translate(exc))) from None
     finally:
         await conn.close()
+
+
+async def existing_org(conn: asyncpg.Connection, code: str) -> asyncpg.Record:
+    """The organisation with this code (any case), or a CommandError that says how to create it."""
+    org = await orgs.org_by_code(conn, code.upper())
+    if org is None:
+        raise CommandError(f"no organisation {code.upper()}; create it with `orgs create`")
+    return org
 
 
 def run_async(coro_fn: Callable[..., Awaitable[Any]]) -> Callable[[Config, argparse.Namespace], int]:

@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 from service.audit import store as audit
-from service.cli.support import CommandError, run_async, with_conn
+from service.cli.support import CommandError, existing_org, run_async, with_conn
 from service.config import Config
 from service.tenants import store as orgs
 from service.tenants.domain.callers import cli_caller
@@ -58,9 +58,7 @@ async def _keys(config: Config, args: argparse.Namespace) -> int:
             await audit.record(conn, who, "api_key.revoked", "api_key", row["id"])
             print(f"revoked {row['id']}")
             return 0
-        org = await orgs.org_by_code(conn, args.org.upper())
-        if org is None:
-            raise CommandError(f"no organisation {args.org.upper()}; create it with `orgs create`")
+        org = await existing_org(conn, args.org)
         if args.action == "list":
             for k in await orgs.list_keys(conn, org["id"]):
                 state = "revoked" if k["revoked_at"] else "active"

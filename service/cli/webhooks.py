@@ -12,10 +12,9 @@ from prometheus_client import start_http_server
 
 from service import db
 from service.audit import store as audit
-from service.cli.support import CommandError, with_conn
+from service.cli.support import existing_org, with_conn
 from service.config import Config
 from service.sealing import Sealer
-from service.tenants import store as orgs
 from service.tenants.domain.callers import cli_caller
 from service.web.metrics import Metrics
 from service.webhooks import store
@@ -87,9 +86,7 @@ def sources(config: Config, args: argparse.Namespace) -> int:
 
 async def _sources(config: Config, args: argparse.Namespace) -> int:
     async def work(conn: Any) -> tuple[Any, str] | None:
-        org = await orgs.org_by_code(conn, args.org.upper())
-        if org is None:
-            raise CommandError(f"no organisation {args.org.upper()}; create it with `orgs create`")
+        org = await existing_org(conn, args.org)
         if args.action == "list":
             for row in await store.sources_page(conn, org["id"], after_seq=0, limit=10_000):
                 print(f"{row['id']}\t{row['name']}\t{row['created_at']:%Y-%m-%d}")

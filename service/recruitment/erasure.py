@@ -24,7 +24,6 @@ async def erase_candidate(conn: asyncpg.Connection, who: Caller, campaign_id: uu
     if await store.lock(conn, who.org_id, campaign["id"], ref) is None:
         raise NotFound("No such candidate in this campaign")
     erased = f"{campaign['id']}/erased-{uuid.uuid4()}"
-    counts = await store.erase(conn, who.org_id, campaign["id"], ref, audit_name(campaign["id"], ref), erased)
-    removed = {"scorecards": counts["scorecards"], "moderations": counts["moderations"]}
+    removed = dict(await store.erase(conn, who.org_id, campaign["id"], ref, audit_name(campaign["id"], ref), erased))
     await audit.record(conn, who, "candidate.erased", "candidate", erased, after=removed)
     return removed

@@ -172,14 +172,14 @@ ORDER BY w.i;
 
 -- name: candidate_erase
 -- Deletes a candidate of an open campaign (locked by the caller: candidate_lock) with their scorecards,
--- moderations and result; how many of each went. The ranking, read from the results, no longer has them.
+-- moderations and result; how many scorecards and moderations went (r and d run though unread, as every
+-- data-modifying WITH does). The ranking, read from the results, no longer has them.
 WITH c AS (SELECT id FROM candidates WHERE org_id = $1 AND campaign_id = $2 AND candidate_ref = $3),
 s AS (DELETE FROM scorecards WHERE org_id = $1 AND candidate_id IN (SELECT id FROM c) RETURNING 1),
 m AS (DELETE FROM moderations WHERE org_id = $1 AND candidate_id IN (SELECT id FROM c) RETURNING 1),
 r AS (DELETE FROM candidate_results WHERE org_id = $1 AND candidate_id IN (SELECT id FROM c) RETURNING 1),
 d AS (DELETE FROM candidates WHERE org_id = $1 AND id IN (SELECT id FROM c) RETURNING 1)
-SELECT (SELECT count(*) FROM d) AS candidates, (SELECT count(*) FROM s) AS scorecards,
-       (SELECT count(*) FROM m) AS moderations;
+SELECT (SELECT count(*) FROM s) AS scorecards, (SELECT count(*) FROM m) AS moderations;
 
 -- name: candidate_audit_redact
 -- The audit events about an erased candidate ($2, `{campaign_id}/{ref}`) and their scorecards and

@@ -134,7 +134,7 @@ async def upsert(conn: asyncpg.Connection, org_id: uuid.UUID, campaign_id: uuid.
 async def erase(conn: asyncpg.Connection, org_id: uuid.UUID, campaign_id: uuid.UUID, ref: str,
                 audit_name: str, erased_name: str) -> asyncpg.Record:
     """Delete the candidate (locked by the caller) and what is stored about them, and strip the content and
-    reference from the audit events about them; the counts of candidates, scorecards and moderations deleted."""
+    reference from the audit events about them; the counts of scorecards and moderations deleted."""
     counts = await conn.fetchrow(QUERIES["candidate_erase"], org_id, campaign_id, ref)
     await conn.execute(QUERIES["candidate_audit_redact"], org_id, audit_name, erased_name)
     return counts

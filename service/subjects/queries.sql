@@ -45,7 +45,7 @@ WHERE org_id = $1 AND (
   OR (object_type = 'subject' AND object_id = $4))
 ORDER BY seq;
 
--- name: appraisals_rated_by
+-- name: appraisals_answered_by
 -- The appraisals the person answered in, locked as every write to an appraisal locks it (so none closes
 -- while their response is unlinked or withdrawn).
 SELECT id, status FROM appraisals

@@ -44,8 +44,7 @@ async def audit_events(conn: asyncpg.Connection, org_id: uuid.UUID, *, appraisal
 async def unlink(conn: asyncpg.Connection, org_id: uuid.UUID, keys: Sequence[bytes], kind: str) -> tuple[int, int]:
     """Unlink the person's responses of `kind` (appraisal or survey): in closed ones the answers stay under
     a random key; from open ones they are withdrawn. (unlinked, withdrawn) counts."""
-    locked = QUERIES["appraisals_rated_by" if kind == "appraisal" else "surveys_answered_by"]
-    rows = await conn.fetch(locked, org_id, list(keys))
+    rows = await conn.fetch(QUERIES[f"{kind}s_answered_by"], org_id, list(keys))
     closed = [r["id"] for r in rows if r["status"] == "closed"]
     still_open = [r["id"] for r in rows if r["status"] == "open"]
     unlinked = await conn.execute(QUERIES[f"{kind}_responses_unlink"], org_id, list(keys), closed)

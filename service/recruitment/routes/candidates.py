@@ -49,10 +49,10 @@ async def put_candidate(request: web.Request) -> web.Response:
 @routes.delete(BASE)
 @requires("subjects:erase")
 async def erase_candidate(request: web.Request) -> web.Response:
-    who, candidate_ref = caller(request), path_ref(request, "candidate_ref")
+    who, campaign, candidate_ref = caller(request), campaign_id(request), path_ref(request, "candidate_ref")
     async with db.transaction(request.app[POOL]) as conn:
-        await erasure.erase_candidate(conn, who, campaign_id(request), candidate_ref)
-    request.app[CANDIDATE_STATES].forget((who.org_id, campaign_id(request), candidate_ref))
+        await erasure.erase_candidate(conn, who, campaign, candidate_ref)
+    request.app[CANDIDATE_STATES].forget((who.org_id, campaign, candidate_ref))
     return web.Response(status=204)
 
 
