@@ -122,8 +122,8 @@ async def org(make_org) -> Caller:
 
 @pytest.fixture
 async def manager(client, make_token, org) -> Api:
-    """A key of `org` that manages webhooks."""
-    return Api(client, await make_token(["webhooks:manage"], org=org))
+    """A key of `org` that manages webhooks and reads the audit log (what its webhook changes recorded)."""
+    return Api(client, await make_token(["webhooks:manage", "audit:read"], org=org))
 
 
 @pytest.fixture

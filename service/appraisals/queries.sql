@@ -49,19 +49,41 @@ WHERE org_id = $1 AND appraisal_id = $2 AND group_id = $3 AND rater_key <> $4;
 
 -- name: response_rekey
 -- Moves a response stored under one of a person's earlier pseudonyms ($4) to their current one ($3),
--- unless one is stored under the current one already.
+-- unless one is stored under the current one already (and the same for their participation).
+WITH participation AS (
+  UPDATE appraisal_participants SET rater_key = $3
+  WHERE org_id = $1 AND appraisal_id = $2 AND rater_key = ANY($4::bytea[])
+    AND NOT EXISTS (SELECT 1 FROM appraisal_participants WHERE org_id = $1 AND appraisal_id = $2 AND rater_key = $3))
 UPDATE appraisal_responses SET rater_key = $3
 WHERE org_id = $1 AND appraisal_id = $2 AND rater_key = ANY($4::bytea[])
   AND NOT EXISTS (SELECT 1 FROM appraisal_responses WHERE org_id = $1 AND appraisal_id = $2 AND rater_key = $3);
 
 -- name: response_put
--- Stores a rater's response, replacing their earlier one; `replaced` says whether there was one.
+-- Stores a rater's response, replacing their earlier one; `replaced` says whether there was one. That the
+-- rater answered, and when, is kept apart (their participation), for once the appraisal closes.
+WITH participation AS (
+  INSERT INTO appraisal_participants (org_id, appraisal_id, rater_key) VALUES ($1, $2, $3)
+  ON CONFLICT (org_id, appraisal_id, rater_key) DO UPDATE SET answered_at = now())
 INSERT INTO appraisal_responses AS r (org_id, appraisal_id, rater_key, group_id, answers, comments)
 VALUES ($1, $2, $3, $4, $5, $6)
 ON CONFLICT (org_id, appraisal_id, rater_key) DO UPDATE
 SET group_id = EXCLUDED.group_id, answers = EXCLUDED.answers, comments = EXCLUDED.comments,
     submitted_at = now()
 RETURNING submitted_at, (xmax <> 0) AS replaced;
+
+-- name: responses_unlink
+-- At close: every response keeps its answers under a random key that leads to no one, and the close time
+-- instead of its own, so nothing held ties an answer to a rater any more.
+UPDATE appraisal_responses
+SET rater_key = sha256(uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid())), submitted_at = $3
+WHERE org_id = $1 AND appraisal_id = $2;
+
+-- name: group_counts
+-- Responses per group, for the progress of an open appraisal (which shows only whether each group has
+-- reached its minimum).
+SELECT group_id, count(*) AS responses FROM appraisal_responses
+WHERE org_id = $1 AND appraisal_id = $2
+GROUP BY group_id;
 
 -- name: responses
 -- Every response of the appraisal, in no meaningful order (the report never shows submission order).

@@ -65,5 +65,14 @@ async def put_response(conn: asyncpg.Connection, org_id: uuid.UUID, appraisal_id
     return await conn.fetchrow(QUERIES["response_put"], org_id, appraisal_id, rater, group, answers, comments)
 
 
+async def unlink_responses(conn: asyncpg.Connection, org_id: uuid.UUID, appraisal_id: uuid.UUID,
+                           closed_at: datetime) -> None:
+    await conn.execute(QUERIES["responses_unlink"], org_id, appraisal_id, closed_at)
+
+
+async def group_counts(conn: Connection, org_id: uuid.UUID, appraisal_id: uuid.UUID) -> dict[str, int]:
+    return {r["group_id"]: r["responses"] for r in await conn.fetch(QUERIES["group_counts"], org_id, appraisal_id)}
+
+
 async def responses(conn: Connection, org_id: uuid.UUID, appraisal_id: uuid.UUID) -> list[asyncpg.Record]:
     return await conn.fetch(QUERIES["responses"], org_id, appraisal_id)

@@ -1,5 +1,6 @@
 """360 use cases, shared by the API and the inbound webhook events: open an appraisal, store a rater's
-response, close with the final report, and read the report. Each write runs in the caller's transaction
+response, close with the final report (unlinking every response from its rater), and read the report.
+Each write runs in the caller's transaction
 with its audit row (and, on close, its outbox message)."""
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ from service.appraisals import store
 from service.appraisals.domain.model import FeedbackRubric, Response, answer_issues
 from service.appraisals.domain.report import Appraisal, build_report
 from service.audit import store as audit
+from service.disclosure.gate import not_released
 from service.jsontext import rfc3339
 from service.pseudonyms import earlier_pseudonyms, pseudonym
 from service.rubrics.catalogue import Catalogue, RubricVersion
 from service.tenants.domain.callers import Caller
-from service.web.problems import Conflict, FieldError, NotFound, ValidationFailed
+from service.web.problems import Conflict, FieldError, NotFound, Problem, ValidationFailed
 from service.webhooks.events import emit
 
 CLOSED = "The appraisal is closed; its responses can't change"
@@ -86,46 +88,53 @@ async def submit_response(conn: asyncpg.Connection, who: Caller, catalogue: Cata
             f"{rubric.groups[group].label} takes at most {limit} rater(s), and has them", pointer=f"{pointer}/group")])
     stored = await store.put_response(conn, who.org_id, row["id"], rater, group=group, answers=answers,
                                       comments=comments)
-    # The audit row says that a response came, never whose or what it said.
+    # The audit row says that a response came: never whose, from which group or what it said.
     await audit.record(conn, who, "appraisal.response_replaced" if stored["replaced"] else "appraisal.response_added",
-                       "appraisal", row["id"], rubric=version.pin,
-                       after={"group": group, "answered": sum(v is not None for v in answers.values()),
-                              "unable_to_comment": sum(v is None for v in answers.values()),
-                              "comments": len(comments)})
+                       "appraisal", row["id"], rubric=version.pin)
     return {"appraisal_id": str(row["id"]), "group": group, "answers": answers, "comments": comments,
             "submitted_at": rfc3339(stored["submitted_at"]),
             "replaced": stored["replaced"]}
 
 
-async def build(conn: Connection, who: Caller, catalogue: Catalogue, row: asyncpg.Record, *,
-                final: bool) -> dict[str, Any]:
-    """The report of the appraisal's responses as they stand."""
+async def build(conn: Connection, who: Caller, catalogue: Catalogue, row: asyncpg.Record) -> dict[str, Any]:
+    """The final report of the appraisal's responses."""
     version, rubric = await pinned_rubric(catalogue, conn, row)
     responses = [Response(r["rater_key"].hex(), r["group_id"], r["answers"], r["comments"])
                  for r in await store.responses(conn, who.org_id, row["id"])]
     framework = catalogue.frameworks[version.framework]
-    appraisal = Appraisal(str(row["id"]), row["subject_ref"], row["cycle"], final, version.pin)
+    appraisal = Appraisal(str(row["id"]), row["subject_ref"], row["cycle"], version.pin)
     return build_report(appraisal, rubric, framework, responses, activities=catalogue.development,
                         hlm=catalogue.frameworks.get("hlm"))
 
 
 async def report(conn: Connection, who: Caller, catalogue: Catalogue, appraisal_id: uuid.UUID
                  ) -> tuple[asyncpg.Record, dict[str, Any]]:
-    """The final report of a closed appraisal (as frozen at close), or the provisional one of an open one."""
+    """The final report of a closed appraisal, as frozen at close; while open, 409 with progress only."""
     row = await appraisal_or_404(conn, who, appraisal_id)
-    if row["status"] == "closed":
-        return row, await store.final_report(conn, who.org_id, row["id"])
-    return row, await build(conn, who, catalogue, row, final=False)
+    if row["status"] != "closed":
+        raise await progress(conn, who, catalogue, row)
+    return row, await store.final_report(conn, who.org_id, row["id"])
+
+
+async def progress(conn: Connection, who: Caller, catalogue: Catalogue, row: asyncpg.Record) -> Problem:
+    """The 409 for an open appraisal: responses so far, and per rater group whether it has enough raters to be
+    counted on its own (its rubric minimum and, for an anonymous group, k)."""
+    _, rubric = await pinned_rubric(catalogue, conn, row)
+    counts = await store.group_counts(conn, who.org_id, row["id"])
+    return not_released("appraisal", sum(counts.values()), {
+        g.id: counts.get(g.id, 0) >= max(g.min, rubric.k if g.anonymous else 1) for g in rubric.groups.values()})
 
 
 async def close(conn: asyncpg.Connection, who: Caller, catalogue: Catalogue, base_url: str,
                 appraisal_id: uuid.UUID) -> tuple[asyncpg.Record, dict[str, Any]]:
-    """Close the appraisal: freeze its final report, emit appraisal.report_ready, audit (409 if closed)."""
+    """Close the appraisal: freeze its final report, unlink every response from its rater, emit
+    appraisal.report_ready, audit (409 if closed)."""
     row = await appraisal_or_404(conn, who, appraisal_id, for_update=True)
     if row["status"] != "open":
         raise Conflict("The appraisal is already closed")
-    final = await build(conn, who, catalogue, row, final=True)
+    final = await build(conn, who, catalogue, row)
     row = await store.close(conn, who.org_id, row["id"], final)
+    await store.unlink_responses(conn, who.org_id, row["id"], row["closed_at"])
     await emit(conn, who.org_id, "appraisal.report_ready", report_ready(row, base_url))
     await audit.record(conn, who, "appraisal.closed", "appraisal", row["id"], rubric=final["rubric"],
                        before={"status": "open"}, after={"status": "closed", "valid": final["validity"]["valid"]})

@@ -7,7 +7,7 @@ from marshmallow import Schema, fields
 
 from service.audit import store as audit
 from service.web.appkeys import POOL
-from service.web.auth import caller
+from service.web.auth import caller, requires
 from service.web.marshal import UtcDateTime, Uuid
 from service.web.params import decode_cursor, page_limit, paged, query_choice, query_text, query_time, seq_position
 from service.web.problems import FieldError, ValidationFailed
@@ -32,17 +32,17 @@ class AuditEventSchema(Schema):
 
 _events = AuditEventSchema()
 
-# Which scope reads the audit events of each kind of object: events carry the object's content
-# (scorecards, moderation reasons...), so a key sees only those it could read through the API anyway.
+# Reading the audit log needs `audit:read`; within it, a key sees the events of each kind of object only
+# with the scope that reads that kind (events carry the object's content: scorecards, moderation
+# reasons...). Events about people's rights (exports, erasures) need nothing more than `audit:read`.
 # A kind missing here is shown to no one, so new kinds must be added deliberately.
 READ_SCOPE: dict[str, str | None] = {
-    "organisation": None, "api_key": None,
+    "organisation": None, "api_key": None, "subject": None,
     "rubric": "rubrics:read",
     "campaign": "recruitment:read", "candidate": "recruitment:read", "scorecard": "recruitment:read",
     "moderation": "recruitment:read",
     "appraisal": "appraisal:read",
     "survey": "survey:read",
-    "subject": "subjects:export",
     "webhook_source": "webhooks:manage", "webhook_receipt": "webhooks:manage",
     "webhook_endpoint": "webhooks:manage", "webhook_delivery": "webhooks:manage",
 }
@@ -63,6 +63,7 @@ def _position(value: object) -> tuple[str, int]:
 
 
 @routes.get("/v1/audit-events")
+@requires("audit:read")
 async def list_audit_events(request: web.Request) -> web.Response:
     who = caller(request)
     limit = page_limit(request)

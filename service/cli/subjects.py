@@ -34,9 +34,9 @@ async def _subjects(config: Config, args: argparse.Namespace) -> int:
         who = cli_caller(org["id"], org["code"])
         try:
             if args.action == "unlink":
-                outcome = await usecases.unlink(conn, who, config.secret_keys, args.ref)
-                for part, n in outcome.items():
-                    print(f"{part}\tunlinked {n['unlinked']} (closed, answers kept)\twithdrawn {n['withdrawn']} (open)")
+                await usecases.unlink(conn, who, config.secret_keys, args.ref)
+                print("unlinked: no response is tied to this reference any more (any to an open appraisal or "
+                      "survey was withdrawn)")
             else:
                 removed = await erasure.erase_candidate(conn, who, args.campaign, args.ref)
                 print(f"erased the candidate with {removed['scorecards']} scorecards and {removed['moderations']} "

@@ -19,6 +19,8 @@ ON CONFLICT (org_id) DO UPDATE SET closed_appraisals_days = EXCLUDED.closed_appr
 -- name: count_closed_appraisals
 SELECT count(*) AS objects,
        (SELECT count(*) FROM appraisal_responses r WHERE r.org_id = $1 AND r.appraisal_id IN (
+          SELECT id FROM appraisals WHERE org_id = $1 AND status = 'closed' AND closed_at < $2))
+     + (SELECT count(*) FROM appraisal_participants r WHERE r.org_id = $1 AND r.appraisal_id IN (
           SELECT id FROM appraisals WHERE org_id = $1 AND status = 'closed' AND closed_at < $2)) AS rows
   FROM appraisals WHERE org_id = $1 AND status = 'closed' AND closed_at < $2;
 
@@ -28,13 +30,18 @@ WITH due AS (
    ORDER BY closed_at LIMIT $3 FOR UPDATE),
 responses AS (
   DELETE FROM appraisal_responses WHERE org_id = $1 AND appraisal_id IN (SELECT id FROM due) RETURNING 1),
+participants AS (
+  DELETE FROM appraisal_participants WHERE org_id = $1 AND appraisal_id IN (SELECT id FROM due) RETURNING 1),
 removed AS (
   DELETE FROM appraisals WHERE org_id = $1 AND id IN (SELECT id FROM due) RETURNING 1)
-SELECT (SELECT count(*) FROM removed) AS objects, (SELECT count(*) FROM responses) AS rows;
+SELECT (SELECT count(*) FROM removed) AS objects,
+       (SELECT count(*) FROM responses) + (SELECT count(*) FROM participants) AS rows;
 
 -- name: count_closed_surveys
 SELECT count(*) AS objects,
        (SELECT count(*) FROM survey_responses r WHERE r.org_id = $1 AND r.survey_id IN (
+          SELECT id FROM surveys WHERE org_id = $1 AND status = 'closed' AND closed_at < $2))
+     + (SELECT count(*) FROM survey_participants r WHERE r.org_id = $1 AND r.survey_id IN (
           SELECT id FROM surveys WHERE org_id = $1 AND status = 'closed' AND closed_at < $2)) AS rows
   FROM surveys WHERE org_id = $1 AND status = 'closed' AND closed_at < $2;
 
@@ -44,9 +51,12 @@ WITH due AS (
    ORDER BY closed_at LIMIT $3 FOR UPDATE),
 responses AS (
   DELETE FROM survey_responses WHERE org_id = $1 AND survey_id IN (SELECT id FROM due) RETURNING 1),
+participants AS (
+  DELETE FROM survey_participants WHERE org_id = $1 AND survey_id IN (SELECT id FROM due) RETURNING 1),
 removed AS (
   DELETE FROM surveys WHERE org_id = $1 AND id IN (SELECT id FROM due) RETURNING 1)
-SELECT (SELECT count(*) FROM removed) AS objects, (SELECT count(*) FROM responses) AS rows;
+SELECT (SELECT count(*) FROM removed) AS objects,
+       (SELECT count(*) FROM responses) + (SELECT count(*) FROM participants) AS rows;
 
 -- name: count_finalised_campaigns
 WITH due AS (SELECT id FROM campaigns WHERE org_id = $1 AND status = 'finalised' AND finalised_at < $2)

@@ -25,12 +25,16 @@ SELECT candidate_id, station_id, criterion_id, mark, reason, moderator_ref, crea
 FROM moderations WHERE org_id = $1 AND candidate_id = ANY ($2::uuid[])
 ORDER BY candidate_id, station_id, criterion_id;
 
--- name: survey_responses_of_respondent
-SELECT s.id AS survey_id, s.reference, s.title, s.status, s.rubric_id, s.rubric_version, s.rubric_hash,
-       s.closed_at, r.unit, r.staff_group, r.answers, r.submitted_at
-FROM survey_responses r JOIN surveys s ON s.org_id = r.org_id AND s.id = r.survey_id
-WHERE r.org_id = $1 AND r.respondent_key = ANY ($2::bytea[])
-ORDER BY s.created_at, s.id;
+-- name: answered_by
+-- The appraisals (as a rater) and surveys the person answered, and when: their participation, never the answers.
+SELECT 'appraisal' AS kind, a.id, a.status, a.created_at, p.answered_at
+FROM appraisal_participants p JOIN appraisals a ON a.org_id = p.org_id AND a.id = p.appraisal_id
+WHERE p.org_id = $1 AND p.rater_key = ANY ($2::bytea[])
+UNION ALL
+SELECT 'survey', s.id, s.status, s.created_at, p.answered_at
+FROM survey_participants p JOIN surveys s ON s.org_id = p.org_id AND s.id = p.survey_id
+WHERE p.org_id = $1 AND p.respondent_key = ANY ($2::bytea[])
+ORDER BY created_at, id;
 
 -- name: audit_events_of_subject
 -- The events about the subject's appraisals ($2, ids), their candidacies ($3, named `{campaign_id}/{ref}`
@@ -45,36 +49,32 @@ WHERE org_id = $1 AND (
   OR (object_type = 'subject' AND object_id = $4))
 ORDER BY seq;
 
--- name: appraisals_answered_by
--- The appraisals the person answered in, locked as every write to an appraisal locks it (so none closes
--- while their response is unlinked or withdrawn).
-SELECT id, status FROM appraisals
-WHERE org_id = $1
-  AND id IN (SELECT appraisal_id FROM appraisal_responses WHERE org_id = $1 AND rater_key = ANY ($2::bytea[]))
+-- name: open_appraisals_answered_by
+-- The open appraisals the person answered in, locked as every write to an appraisal locks it (so none closes
+-- while their response is withdrawn).
+SELECT id FROM appraisals
+WHERE org_id = $1 AND status = 'open'
+  AND id IN (SELECT appraisal_id FROM appraisal_participants WHERE org_id = $1 AND rater_key = ANY ($2::bytea[]))
 ORDER BY id
 FOR UPDATE;
 
--- name: appraisal_responses_unlink
--- The person's responses in the appraisals $3 keep their answers under a random key that leads to no one.
-UPDATE appraisal_responses SET rater_key = sha256(uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid()))
-WHERE org_id = $1 AND appraisal_id = ANY ($3::uuid[]) AND rater_key = ANY ($2::bytea[]);
+-- name: appraisal_unlink
+-- Withdraws the person's responses from the open appraisals $3 (a response unlinked while open would let
+-- the same person answer twice) and forgets that they answered any.
+WITH withdrawn AS (
+  DELETE FROM appraisal_responses
+  WHERE org_id = $1 AND appraisal_id = ANY ($3::uuid[]) AND rater_key = ANY ($2::bytea[]))
+DELETE FROM appraisal_participants WHERE org_id = $1 AND rater_key = ANY ($2::bytea[]);
 
--- name: appraisal_responses_withdraw
-DELETE FROM appraisal_responses
-WHERE org_id = $1 AND appraisal_id = ANY ($3::uuid[]) AND rater_key = ANY ($2::bytea[]);
-
--- name: surveys_answered_by
--- The surveys the person answered, locked as every write to a survey locks it.
-SELECT id, status FROM surveys
-WHERE org_id = $1
-  AND id IN (SELECT survey_id FROM survey_responses WHERE org_id = $1 AND respondent_key = ANY ($2::bytea[]))
+-- name: open_surveys_answered_by
+SELECT id FROM surveys
+WHERE org_id = $1 AND status = 'open'
+  AND id IN (SELECT survey_id FROM survey_participants WHERE org_id = $1 AND respondent_key = ANY ($2::bytea[]))
 ORDER BY id
 FOR UPDATE;
 
--- name: survey_responses_unlink
-UPDATE survey_responses SET respondent_key = sha256(uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid()))
-WHERE org_id = $1 AND survey_id = ANY ($3::uuid[]) AND respondent_key = ANY ($2::bytea[]);
-
--- name: survey_responses_withdraw
-DELETE FROM survey_responses
-WHERE org_id = $1 AND survey_id = ANY ($3::uuid[]) AND respondent_key = ANY ($2::bytea[]);
+-- name: survey_unlink
+WITH withdrawn AS (
+  DELETE FROM survey_responses
+  WHERE org_id = $1 AND survey_id = ANY ($3::uuid[]) AND respondent_key = ANY ($2::bytea[]))
+DELETE FROM survey_participants WHERE org_id = $1 AND respondent_key = ANY ($2::bytea[]);

@@ -31,9 +31,8 @@ async def moderations(conn: asyncpg.Connection, org_id: uuid.UUID, candidate_ids
     return await conn.fetch(QUERIES["moderations_of_candidates"], org_id, candidate_ids)
 
 
-async def survey_responses(conn: asyncpg.Connection, org_id: uuid.UUID, keys: Sequence[bytes]
-                           ) -> list[asyncpg.Record]:
-    return await conn.fetch(QUERIES["survey_responses_of_respondent"], org_id, list(keys))
+async def answered(conn: asyncpg.Connection, org_id: uuid.UUID, keys: Sequence[bytes]) -> list[asyncpg.Record]:
+    return await conn.fetch(QUERIES["answered_by"], org_id, list(keys))
 
 
 async def audit_events(conn: asyncpg.Connection, org_id: uuid.UUID, *, appraisal_ids: list[str],
@@ -41,17 +40,8 @@ async def audit_events(conn: asyncpg.Connection, org_id: uuid.UUID, *, appraisal
     return await conn.fetch(QUERIES["audit_events_of_subject"], org_id, appraisal_ids, candidacy_names, subject_ref)
 
 
-async def unlink(conn: asyncpg.Connection, org_id: uuid.UUID, keys: Sequence[bytes], kind: str) -> tuple[int, int]:
-    """Unlink the person's responses of `kind` (appraisal or survey): in closed ones the answers stay under
-    a random key; from open ones they are withdrawn. (unlinked, withdrawn) counts."""
-    rows = await conn.fetch(QUERIES[f"{kind}s_answered_by"], org_id, list(keys))
-    closed = [r["id"] for r in rows if r["status"] == "closed"]
-    still_open = [r["id"] for r in rows if r["status"] == "open"]
-    unlinked = await conn.execute(QUERIES[f"{kind}_responses_unlink"], org_id, list(keys), closed)
-    withdrawn = await conn.execute(QUERIES[f"{kind}_responses_withdraw"], org_id, list(keys), still_open)
-    return _count(unlinked), _count(withdrawn)
-
-
-def _count(status: str) -> int:
-    """The row count of an UPDATE/DELETE status ("UPDATE 3")."""
-    return int(status.rsplit(" ", 1)[1])
+async def unlink(conn: asyncpg.Connection, org_id: uuid.UUID, keys: Sequence[bytes], kind: str) -> None:
+    """Forget that the person answered any appraisal or survey (`kind`), and withdraw their responses from open
+    ones (those of closed ones are already tied to no one)."""
+    still_open = [r["id"] for r in await conn.fetch(QUERIES[f"open_{kind}s_answered_by"], org_id, list(keys))]
+    await conn.execute(QUERIES[f"{kind}_unlink"], org_id, list(keys), still_open)

@@ -20,7 +20,6 @@ from service.recruitment.changes import audit_name
 from service.rubrics.catalogue import Catalogue
 from service.subjects import store
 from service.subjects.domain import export as rules
-from service.surveys import usecases as surveys
 from service.tenants.domain.callers import Caller
 
 
@@ -37,7 +36,8 @@ async def export(conn: asyncpg.Connection, who: Caller, catalogue: Catalogue, se
         "subject_ref": subject_ref, "organisation": who.org_code, "generated_at": rfc3339(now),
         "appraisals": [_appraisal(row, events) for row in appraisal_rows],
         "candidacies": await _candidacies(conn, who, catalogue, candidacy_rows, names, events),
-        "survey_responses": await _survey_responses(conn, who, catalogue, secret_keys, subject_ref),
+        "answered": [rules.answered(r, rfc3339(r["answered_at"]))
+                     for r in await store.answered(conn, org_id, every_pseudonym(secret_keys, org_id, subject_ref))],
         "audit_events": [rules.subject_event(e, rfc3339(e["created_at"])) for e in events
                          if e["object_type"] == "subject"],
         "notes": list(rules.NOTES),
@@ -84,28 +84,13 @@ async def _candidacies(conn: asyncpg.Connection, who: Caller, catalogue: Catalog
     return out
 
 
-async def _survey_responses(conn: asyncpg.Connection, who: Caller, catalogue: Catalogue, secret_keys: Sequence[str],
-                            subject_ref: str) -> list[dict[str, Any]]:
-    out = []
-    for row in await store.survey_responses(conn, who.org_id, every_pseudonym(secret_keys, who.org_id, subject_ref)):
-        _, rubric, _ = await surveys.pinned_rubric(catalogue, conn, row)
-        out.append({"survey": {"id": str(row["survey_id"]), "reference": row["reference"], "title": row["title"],
-                               "status": row["status"],
-                               "closed_at": rfc3339(row["closed_at"]) if row["closed_at"] else None},
-                    "unit": row["unit"], "staff_group": row["staff_group"], "answers": rubric.answers(row["answers"]),
-                    "submitted_at": rfc3339(row["submitted_at"])})
-    return out
-
-
 async def unlink(conn: asyncpg.Connection, who: Caller, secret_keys: Sequence[str], ref: str) -> dict[str, Any]:
-    """Erase the links that tie `ref` to their 360 and survey responses. In a closed appraisal or survey the
-    answers stay, under a random key that leads to no one, so reports made from them do not change; from an
-    open one they are withdrawn (kept unlinked, a later answer of the same person would count twice).
-    Audited with counts only: the reference is in no row afterwards."""
+    """Erase the links that tie `ref` to 360 and survey responses: forget which they answered, and withdraw
+    their responses from open ones (a closed one's answers are tied to no one since its close). The answer is
+    the same whatever was found, and so is the audit event: neither says whether the person answered
+    anything. The reference is in no row afterwards."""
     keys = every_pseudonym(secret_keys, who.org_id, ref)
-    outcome = {}
-    for kind, part in (("appraisal", "appraisal_responses"), ("survey", "survey_responses")):
-        unlinked, withdrawn = await store.unlink(conn, who.org_id, keys, kind)
-        outcome[part] = {"unlinked": unlinked, "withdrawn": withdrawn}
-    await audit.record(conn, who, "subject.unlinked", "organisation", who.org_id, after=outcome)
-    return outcome
+    for kind in ("appraisal", "survey"):
+        await store.unlink(conn, who.org_id, keys, kind)
+    await audit.record(conn, who, "subject.unlinked", "subject", str(who.org_id))
+    return {"unlinked": True}

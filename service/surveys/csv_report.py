@@ -19,7 +19,8 @@ def cell(text: str) -> str:
 def report_csv(report: dict[str, Any]) -> str:
     """Rows for the organisation (level `organisation`, group empty) then each shown group in key order (level
     `unit` or `staff_group`); in each, the index, the meta-scales and the sub-scales in the rubric's order.
-    Suppressed groups have no rows. Numbers at full precision; empty cells where no respondent has a score."""
+    Hidden groups and withheld figures have no rows.
+    Numbers at full precision; empty cells where no respondent has a score."""
     names = {m["id"]: m["name"] for m in report["metascales"]} | {s["id"]: s["name"] for s in report["subscales"]}
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
@@ -32,6 +33,8 @@ def report_csv(report: dict[str, Any]) -> str:
         measures += [("metascale", m["id"], names[m["id"]], entry["metascales"][m["id"]]) for m in report["metascales"]]
         measures += [("subscale", s["id"], names[s["id"]], entry["subscales"][s["id"]]) for s in report["subscales"]]
         for measure, ident, name, fig in measures:
+            if "withheld" in fig:
+                continue
             writer.writerow((level, cell(key), entry["respondents"], measure, ident, cell(name),
                              *("" if fig[k] is None else fig[k] for k in ("mean", "score_100", "band", "n"))))
     return out.getvalue()

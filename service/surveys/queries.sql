@@ -38,13 +38,21 @@ RETURNING id, reference, title, rubric_id, rubric_version, rubric_hash, status, 
 
 -- name: response_rekey
 -- Moves a response stored under one of a person's earlier pseudonyms ($4) to their current one ($3),
--- unless one is stored under the current one already.
+-- unless one is stored under the current one already (and the same for their participation).
+WITH participation AS (
+  UPDATE survey_participants SET respondent_key = $3
+  WHERE org_id = $1 AND survey_id = $2 AND respondent_key = ANY($4::bytea[])
+    AND NOT EXISTS (SELECT 1 FROM survey_participants WHERE org_id = $1 AND survey_id = $2 AND respondent_key = $3))
 UPDATE survey_responses SET respondent_key = $3
 WHERE org_id = $1 AND survey_id = $2 AND respondent_key = ANY($4::bytea[])
   AND NOT EXISTS (SELECT 1 FROM survey_responses WHERE org_id = $1 AND survey_id = $2 AND respondent_key = $3);
 
 -- name: response_put
--- Stores a respondent's response, replacing their earlier one; `replaced` says whether there was one.
+-- Stores a respondent's response, replacing their earlier one; `replaced` says whether there was one. That
+-- the respondent answered, and when, is kept apart (their participation), for once the survey closes.
+WITH participation AS (
+  INSERT INTO survey_participants (org_id, survey_id, respondent_key) VALUES ($1, $2, $3)
+  ON CONFLICT (org_id, survey_id, respondent_key) DO UPDATE SET answered_at = now())
 INSERT INTO survey_responses AS r (org_id, survey_id, respondent_key, unit, staff_group, answers)
 VALUES ($1, $2, $3, $4, $5, $6)
 ON CONFLICT (org_id, survey_id, respondent_key) DO UPDATE
@@ -55,3 +63,22 @@ RETURNING submitted_at, (xmax <> 0) AS replaced;
 -- Every response of the survey (without the respondents' keys: the report needs none of them).
 SELECT unit, staff_group, answers FROM survey_responses
 WHERE org_id = $1 AND survey_id = $2;
+
+-- name: responses_unlink
+-- At close: every response keeps its answers under a random key that leads to no one, and the close time
+-- instead of its own, so nothing held ties an answer to a respondent any more.
+UPDATE survey_responses
+SET respondent_key = sha256(uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid())), submitted_at = $3
+WHERE org_id = $1 AND survey_id = $2;
+
+-- name: unit_counts
+-- Responses per unit, for the progress of an open survey (which shows only whether each has reached the
+-- smallest group reported).
+SELECT unit AS key, count(*) AS responses FROM survey_responses
+WHERE org_id = $1 AND survey_id = $2
+GROUP BY unit;
+
+-- name: staff_group_counts
+SELECT staff_group AS key, count(*) AS responses FROM survey_responses
+WHERE org_id = $1 AND survey_id = $2
+GROUP BY staff_group;

@@ -53,5 +53,16 @@ async def put_response(conn: asyncpg.Connection, org_id: uuid.UUID, survey_id: u
     return await conn.fetchrow(QUERIES["response_put"], org_id, survey_id, respondent, unit, staff_group, answers)
 
 
+async def unlink_responses(conn: asyncpg.Connection, org_id: uuid.UUID, survey_id: uuid.UUID,
+                           closed_at: datetime) -> None:
+    await conn.execute(QUERIES["responses_unlink"], org_id, survey_id, closed_at)
+
+
+async def group_counts(conn: Connection, org_id: uuid.UUID, survey_id: uuid.UUID, by: str) -> dict[str, int]:
+    """Responses per unit or staff group (`by`)."""
+    rows = await conn.fetch(QUERIES[f"{by}_counts"], org_id, survey_id)
+    return {r["key"]: r["responses"] for r in rows}
+
+
 async def responses(conn: Connection, org_id: uuid.UUID, survey_id: uuid.UUID) -> list[asyncpg.Record]:
     return await conn.fetch(QUERIES["responses"], org_id, survey_id)

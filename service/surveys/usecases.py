@@ -12,14 +12,16 @@ from urllib.parse import quote
 import asyncpg
 
 from service.audit import store as audit
+from service.disclosure.gate import not_released
 from service.jsontext import rfc3339
 from service.pseudonyms import earlier_pseudonyms, pseudonym
 from service.rubrics.catalogue import Catalogue, RubricVersion
 from service.surveys import store
 from service.surveys.domain.model import SurveyRubric, answer_issues
-from service.surveys.domain.report import Respondent, Survey, build_report, tally
+from service.surveys.domain.release import Scored, released
+from service.surveys.domain.report import Respondent, Survey, tally
 from service.surveys.domain.scoring import Plan
-from service.surveys.domain.trend import Scored, compare
+from service.surveys.domain.trend import compare
 from service.tenants.domain.callers import Caller
 from service.web.problems import Conflict, FieldError, NotFound, ValidationFailed
 from service.webhooks.events import emit
@@ -86,28 +88,33 @@ async def submit_response(conn: asyncpg.Connection, who: Caller, catalogue: Cata
         await store.rekey_response(conn, who.org_id, row["id"], respondent, earlier)
     stored = await store.put_response(conn, who.org_id, row["id"], respondent, unit=body["unit"],
                                       staff_group=body["staff_group"], answers=rubric.stored(answers))
-    # The audit row says that a response came, never whose, from where or what it said.
+    # The audit row says that a response came: never whose, from where or what it said.
     await audit.record(conn, who, "survey.response_replaced" if stored["replaced"] else "survey.response_added",
-                       "survey", row["id"], rubric=version.pin,
-                       after={"answered": sum(v is not None for v in answers.values())})
+                       "survey", row["id"], rubric=version.pin)
     return {"survey_id": str(row["id"]), "unit": body["unit"], "staff_group": body["staff_group"],
             "answers": answers, "submitted_at": rfc3339(stored["submitted_at"]), "replaced": stored["replaced"]}
 
 
 async def scored(conn: Connection, who: Caller, catalogue: Catalogue, row: asyncpg.Record) -> Scored:
-    """The survey's responses as they stand, added up for its figures."""
+    """A closed survey's responses, added up for its figures, and what of them is released."""
     version, rubric, plan = await pinned_rubric(catalogue, conn, row)
     respondents = [Respondent(r["unit"], r["staff_group"], r["answers"])
                    for r in await store.responses(conn, who.org_id, row["id"])]
-    survey = Survey(str(row["id"]), row["reference"], row["title"], row["status"] == "closed", version.pin)
-    return Scored(survey, rubric, plan, tally(plan, respondents))
+    survey = Survey(str(row["id"]), row["reference"], row["title"], version.pin)
+    return released(survey, rubric, plan, tally(plan, respondents))
 
 
 async def report(conn: Connection, who: Caller, catalogue: Catalogue, survey_id: uuid.UUID, by: str
                  ) -> tuple[Scored, dict[str, Any]]:
-    """The report broken down by `by`: final once the survey is closed, provisional while it is open."""
-    s = await scored(conn, who, catalogue, await survey_or_404(conn, who, survey_id))
-    return s, build_report(s.survey, s.rubric, s.plan, s.tallies, by)
+    """The report of a closed survey broken down by `by`; while open, 409 with progress only."""
+    row = await survey_or_404(conn, who, survey_id)
+    if row["status"] != "closed":
+        _, rubric, _ = await pinned_rubric(catalogue, conn, row)
+        counts = await store.group_counts(conn, who.org_id, row["id"], by)
+        raise not_released("survey", sum(counts.values()),
+                           {key: n >= rubric.min_unit_size for key, n in sorted(counts.items())})
+    s = await scored(conn, who, catalogue, row)
+    return s, s.reports[by]
 
 
 async def trend(conn: Connection, who: Caller, catalogue: Catalogue, survey_id: uuid.UUID, earlier_id: uuid.UUID,
@@ -125,11 +132,13 @@ async def trend(conn: Connection, who: Caller, catalogue: Catalogue, survey_id: 
 
 
 async def close(conn: asyncpg.Connection, who: Caller, base_url: str, survey_id: uuid.UUID) -> asyncpg.Record:
-    """Close the survey: its responses are final; emit survey.report_ready and audit (409 if closed)."""
+    """Close the survey: its responses are final and unlinked from their respondents; emit
+    survey.report_ready and audit (409 if closed)."""
     row = await survey_or_404(conn, who, survey_id, for_update=True)
     if row["status"] != "open":
         raise Conflict("The survey is already closed")
     row = await store.close(conn, who.org_id, row["id"])
+    await store.unlink_responses(conn, who.org_id, row["id"], row["closed_at"])
     await emit(conn, who.org_id, "survey.report_ready", report_ready(row, base_url))
     await audit.record(conn, who, "survey.closed", "survey", row["id"], before={"status": "open"},
                        after={"status": "closed"},

@@ -51,9 +51,9 @@ def responses(groups: Sequence[str] = GROUPS, seed: int = 7) -> list[Response]:
     return out
 
 
-def report(responses_: Sequence[Response] | None = None, *, final: bool = False) -> dict[str, Any]:
+def report(responses_: Sequence[Response] | None = None) -> dict[str, Any]:
     """The report JSON of an appraisal with these responses (by default those of `responses()`)."""
-    appraisal = Appraisal("3f0c2a9e-0000-4000-8000-000000000001", "GMC-7654321", "2026-27", final,
+    appraisal = Appraisal("3f0c2a9e-0000-4000-8000-000000000001", "GMC-7654321", "2026-27",
                           {"id": "mlcf-360", "version": 1, "hash": "sha256:0f1e2d"})
     return build_report(appraisal, RUBRIC, MLCF, responses() if responses_ is None else responses_,
                         activities=ACTIVITIES, hlm=HLM)

@@ -6,6 +6,9 @@ of getAppraisalReport (openapi.yaml), the rubric and the frameworks, without the
   replaced response;
 - 11 raters where a single small group (2 direct reports) is withheld: it counts in no figure and no comment,
   only in validity's head count.
+
+A shown anonymous group's ratings of one item count only from k raters who gave one (the N/A answers make
+such cells), and sd and r_wg only from k_dispersion ratings.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ GROUPS: dict[str, dict[str, Any]] = {g["id"]: g for g in RUBRIC["rater_groups"]}
 ANONYMOUS = {g: spec.get("anonymous", g != "self") for g, spec in GROUPS.items()}
 MINIMUM = {g: spec.get("min", 0) for g, spec in GROUPS.items()}
 K, K_COMMENTS, MIN_RATERS = RUBRIC["k"], RUBRIC["k_comments"], RUBRIC["min_raters"]
+K_DISPERSION = RUBRIC.get("k_dispersion", 5)
 THRESHOLD, GOOD_CUT = Fraction(str(RUBRIC["gap_threshold"])), Fraction(str(RUBRIC["good_cut"]))
 POINTS = RUBRIC["scale"]["max"] - RUBRIC["scale"]["min"] + 1
 ELEMENTS = {e["id"]: {**e, "domain_id": d["id"]} for d in MLCF["domains"] for e in d["elements"]}  # framework order
@@ -97,16 +101,33 @@ def counted(raters: list[Rater]) -> Counted:
                    [] if pool_shown else small)
 
 
-def figure(raters: list[Rater], item_ids: list[str]) -> dict[str, Any] | None:
-    if not raters:
+WITHHELD = {"mean": None, "n": None, "sd": None, "n_na": None, "withheld": "fewer_than_k"}
+
+
+def raters_of(who: Counted, group: str) -> list[Rater]:
+    return who.own if group == "self" else who.shown[group]
+
+
+def counts_in_figures(who: Counted, group: str, item_id: str) -> bool:
+    """A shown anonymous group's ratings of an item count only when at least k of its raters gave one."""
+    anonymous = group == POOL or (group != "self" and ANONYMOUS[group])
+    return not anonymous or sum(r.answers[item_id] is not None for r in raters_of(who, group)) >= K
+
+
+def figure(who: Counted, groups: list[str], item_ids: list[str]) -> dict[str, Any] | None:
+    if not any(raters_of(who, g) for g in groups):
         return None
-    marks = [r.answers[i] for r in raters for i in item_ids]
+    cells = [(g, i) for g in groups for i in item_ids if counts_in_figures(who, g, i)]
+    if not cells:
+        return WITHHELD
+    marks = [r.answers[i] for g, i in cells for r in raters_of(who, g)]
     rated = [m for m in marks if m is not None]
     return {"mean": statistics.mean(Fraction(m) for m in rated) if rated else None, "n": len(rated),
-            "sd": statistics.stdev(rated) if len(rated) >= 2 else None, "n_na": marks.count(None)}
+            "sd": statistics.stdev(rated) if len(rated) >= K_DISPERSION else None, "n_na": marks.count(None)}
 
 
 def gap_flag(own: dict[str, Any] | None, others: dict[str, Any] | None) -> tuple[Fraction | None, str | None]:
+    """self − others and its flag; nothing when either is missing or withheld."""
     if own is None or others is None or own["mean"] is None or others["mean"] is None:
         return None, None
     gap = own["mean"] - others["mean"]
@@ -114,15 +135,16 @@ def gap_flag(own: dict[str, Any] | None, others: dict[str, Any] | None) -> tuple
 
 
 def scores(who: Counted, item_ids: list[str]) -> dict[str, Any]:
-    own, others = figure(who.own, item_ids), figure(who.others, item_ids)
+    own, others = figure(who, ["self"], item_ids), figure(who, list(who.shown), item_ids)
     gap, flag = gap_flag(own, others)
-    return {"self": own, "others": others, "groups": {g: figure(rs, item_ids) for g, rs in who.shown.items()},
+    return {"self": own, "others": others, "groups": {g: figure(who, [g], item_ids) for g in who.shown},
             "gap": gap, "flag": flag}
 
 
 def rwg(who: Counted, item_id: str) -> Fraction | None:
-    rated = [Fraction(r.answers[item_id]) for r in who.others if r.answers[item_id] is not None]
-    if len(rated) < 2:
+    rated = [Fraction(r.answers[item_id]) for g in who.shown if counts_in_figures(who, g, item_id)
+             for r in who.shown[g] if r.answers[item_id] is not None]
+    if len(rated) < K_DISPERSION:
         return None
     return max(Fraction(0), 1 - statistics.variance(rated) / Fraction(POINTS * POINTS - 1, 12))
 
@@ -156,13 +178,20 @@ def expected_report(raters: list[Rater]) -> dict[str, Any]:
     non_self = sum(c for g, c in counts.items() if g != "self")
     reasons = [("too_few_raters", None)] if non_self < MIN_RATERS else []
     reasons += [("group_below_minimum", g) for g in GROUPS if counts[g] < MINIMUM[g]]
-    raters_json: dict[str, Any] = {
-        g: {"count": counts[g], "shown": counts[g] > 0 and (g == "self" or g in who.shown),
-            "label": GROUPS[g]["label"]} for g in GROUPS}
+    # Counts only where they are no secret: a group shown, or with no response; a smaller group's reason instead.
+    raters_json: dict[str, Any] = {}
+    for g in GROUPS:
+        if not counts[g]:
+            raters_json[g] = {"count": 0, "shown": False, "label": GROUPS[g]["label"]}
+        elif g == "self" or g in who.shown:
+            raters_json[g] = {"count": counts[g], "shown": True, "label": GROUPS[g]["label"]}
+        else:
+            raters_json[g] = {"shown": False, "label": GROUPS[g]["label"],
+                              "reason": "pooled" if who.pool_shown and g in who.pooled else "fewer_than_k"}
     if who.pooled:
-        raters_json[POOL] = {"count": sum(counts[g] for g in who.pooled), "shown": who.pool_shown,
-                             "groups": who.pooled}
-    raters_json["withheld"] = {"count": sum(counts[g] for g in who.withheld)}
+        raters_json[POOL] = ({"count": sum(counts[g] for g in who.pooled), "shown": True} if who.pool_shown
+                             else {"shown": False, "reason": "fewer_than_k"}) | {"groups": who.pooled}
+    raters_json["withheld"] = {"groups": who.withheld}
     comments = [] if len(who.others) < K_COMMENTS else [
         {"text": text, "group": who.shown_group(r.group), "item_id": None if key == "general" else key}
         for r in who.own + who.others for key, text in r.comments.items()]
@@ -328,15 +357,20 @@ async def test_25_raters_with_two_small_groups_pooled_every_figure_follows_the_r
     want = assert_report_follows_the_rules(report, raters)
 
     # Who is counted: the 2 direct reports and 1 other colleague are pooled and shown as other colleagues.
-    assert report["raters"]["direct_report"] == {"count": 2, "shown": False,
+    # Their own counts (below k) are never given; the pool's (k or more) is.
+    assert report["raters"]["direct_report"] == {"shown": False, "reason": "pooled",
                                                  "label": "People they supervise or manage"}
-    assert report["raters"]["other"] == {"count": 1, "shown": False, "label": "Other colleagues"}
+    assert report["raters"]["other"] == {"shown": False, "reason": "pooled", "label": "Other colleagues"}
     pool = report["raters"][POOL]
     assert {k: pool[k] for k in ("count", "shown", "groups")} == {"count": 3, "shown": True,
                                                                   "groups": ["direct_report", "other"]}
-    assert report["raters"]["withheld"] == {"count": 0, "reason": None}
+    assert report["raters"]["withheld"] == {"groups": [], "reason": None}
     assert set(report["overall"]["groups"]) == {"supervisor", "peer", POOL}
-    assert report["overall"]["others"]["n"] + report["overall"]["others"]["n_na"] == 24 * 50
+    # Where one of the pool's three was unable to comment, its two ratings would be its figure: withheld, and
+    # in no other figure either (others there are the supervisors and peers alone).
+    thin = [i for i in report["items"] if i["groups"][POOL].get("withheld")]
+    assert thin and all(i["groups"][POOL] == WITHHELD for i in thin)
+    assert all(i["others"]["n"] + i["others"]["n_na"] == 21 for i in thin if i["id"] != ALL_NA)
 
     # The edge cases planted in the answers.
     items = {i["id"]: i for i in report["items"]}
@@ -350,7 +384,9 @@ async def test_25_raters_with_two_small_groups_pooled_every_figure_follows_the_r
     assert (items[ALL_FOUR_SELF_2]["rwg"], items[ALL_FOUR_SELF_2]["flag"]) == (1, "hidden_strength")
     assert (items[GAP_PLUS_1]["gap"], items[GAP_PLUS_1]["flag"]) == (1, "blind_spot")
     assert (items[GAP_MINUS_1]["gap"], items[GAP_MINUS_1]["flag"]) == (-1, "hidden_strength")
-    assert items[ALL_NA]["others"] == {"mean": None, "n": 0, "sd": None, "n_na": 24}
+    # Nobody rated it: no anonymous group's figure can rest on k ratings; others are the supervisors' N/As.
+    assert items[ALL_NA]["others"] == {"mean": None, "n": 0, "sd": None, "n_na": 2}
+    assert items[ALL_NA]["groups"]["peer"] == WITHHELD
     assert (items[ALL_NA]["rwg"], items[ALL_NA]["gap"], items[ALL_NA]["flag"]) == (None, None, None)
     assert {i["flag"] for i in report["items"]} == {"blind_spot", "hidden_strength", None}
 
@@ -375,18 +411,20 @@ async def test_a_single_small_group_is_withheld_and_counts_nowhere_but_in_validi
     report, _ = await run_appraisal(api, raters, submission_seed=3)
     want = assert_report_follows_the_rules(report, raters)
 
-    assert report["raters"]["direct_report"] == {"count": 2, "shown": False,
+    assert report["raters"]["direct_report"] == {"shown": False, "reason": "fewer_than_k",
                                                  "label": "People they supervise or manage"}
     assert POOL not in report["raters"]  # one small group is never pooled: the pool would be that group
     withheld = report["raters"]["withheld"]
-    assert withheld["count"] == 2 and "2" in withheld["reason"]
+    assert withheld["groups"] == ["direct_report"] and "fewer than 3" in withheld["reason"]
+    assert "count" not in withheld and "2" not in withheld["reason"]  # never how many
     assert set(report["overall"]["groups"]) == {"supervisor", "peer", "other"}
-    assert report["overall"]["others"]["n"] + report["overall"]["others"]["n_na"] == 8 * 50
     # Every counted colleague gave 2 or 4: the direct reports' 1s are in no mean, no sd and no r_wg.
     for item in report["items"]:
         low = item["element_id"] in LOW_ELEMENTS
-        assert (item["others"]["mean"], item["others"]["sd"], item["rwg"]) == (2 if low else 4, 0, 1), item["id"]
-        assert item["others"]["n"] + item["others"]["n_na"] == 8
+        assert item["others"]["mean"] == (2 if low else 4), item["id"]
+        enough = item["others"]["n"] >= K_DISPERSION
+        assert (item["others"]["sd"], item["rwg"]) == ((0, 1) if enough else (None, None)), item["id"]
+        assert item["others"]["n"] + item["others"]["n_na"] <= 8
     assert [p["element_id"] for p in report["priorities"]] == ["2.4", "3.2", "1.1"]  # ties by element id
     assert report["agreement"] == "in_agreement_poor"
     # The figures are those of the same appraisal without the direct reports at all.

@@ -103,18 +103,33 @@ async def test_responses_replace_and_refusals_store_nothing(api: Api, conn: asyn
     assert await conn.fetchval("SELECT count(*) FROM appraisal_responses") == 2
 
 
-async def test_report_is_provisional_while_open_and_frozen_at_close(api: Api, conn: asyncpg.Connection) -> None:
+async def test_no_report_exists_while_open_only_progress_and_the_final_one_is_frozen_at_close(
+        api: Api, conn: asyncpg.Connection) -> None:
     ids = await items(api)
     appraisal = await new_appraisal(api)
     base = f"/v1/appraisals/{appraisal['id']}"
     await api.put(f"{base}/responses/me", {"group": "self", "answers": answers(ids, 5)})
     await api.put(f"{base}/responses/boss", {"group": "supervisor", "answers": answers(ids, 4),
                                             "comments": {"general": "Reliable"}})
-    for n in range(3):
+    for n in range(2):
         await api.put(f"{base}/responses/peer-{n}", {"group": "peer", "answers": answers(ids, 3 + n % 2)})
-    provisional = await api.get(f"{base}/report")
-    report = provisional.json
-    assert report["status"] == "provisional"
+    for path in ("report", "report.html"):
+        early = await api.get(f"{base}/{path}")
+        assert (early.status, early.content_type) == (409, "application/problem+json")
+        assert early.json["type"].endswith("/report-not-released")
+        # Progress only: how many came, and per group a yes or no, never a count or a figure.
+        assert early.json["progress"] == {"responses": 4, "groups": {
+            "self": {"minimum_reached": True}, "supervisor": {"minimum_reached": True},
+            "peer": {"minimum_reached": False}, "direct_report": {"minimum_reached": False},
+            "other": {"minimum_reached": False}}}
+        assert "Reliable" not in early.text and "boss" not in early.text
+    await api.put(f"{base}/responses/peer-2", {"group": "peer", "answers": answers(ids, 3)})
+    assert (await api.get(f"{base}/report")).json["progress"]["groups"]["peer"] == {"minimum_reached": True}
+
+    closed = await api.post(f"{base}/close")
+    assert closed.status == 200
+    report = (await api.get(f"{base}/report")).json
+    assert report["status"] == "final"
     assert report["raters"]["peer"] == {"count": 3, "shown": True, "label": "Peers"}
     # others pools the supervisor (4) and three peers (3, 4, 3) on every item: 14 / 4 = 3.5
     assert report["overall"]["others"]["mean"] == 3.5
@@ -122,20 +137,20 @@ async def test_report_is_provisional_while_open_and_frozen_at_close(api: Api, co
     assert report["comments"] == [{"text": "Reliable", "group": "supervisor", "item_id": None}]
     html = await api.get(f"{base}/report.html")
     assert html.status == 200 and html.content_type == "text/html"
-    assert "Provisional" in html.text and "boss" not in html.text and "peer-1" not in html.text
-
-    closed = await api.post(f"{base}/close")
-    assert closed.status == 200
-    final = (await api.get(f"{base}/report")).json
-    assert final["status"] == "final"
-    assert {k: v for k, v in final.items() if k != "status"} == {k: v for k, v in report.items() if k != "status"}
+    assert "Final report" in html.text and "boss" not in html.text and "peer-1" not in html.text
     # The frozen report is what is read back, whatever happens to the responses afterwards.
     await conn.execute("UPDATE appraisal_responses SET answers = '{}'::jsonb")
-    assert (await api.get(f"{base}/report")).json == final
+    assert (await api.get(f"{base}/report")).json == report
+    # Closing unlinked every response: no key a rater reference leads to, no submission time of its own.
+    rows = await conn.fetch("SELECT rater_key, submitted_at FROM appraisal_responses")
+    keys = {r["rater_key"] for r in await conn.fetch("SELECT rater_key FROM appraisal_participants")}
+    assert len(rows) == 5 and not keys & {r["rater_key"] for r in rows}
+    assert {r["submitted_at"] for r in rows} == {await conn.fetchval("SELECT closed_at FROM appraisals")}
     events = await conn.fetch("SELECT action, after FROM audit_events WHERE object_type = 'appraisal' ORDER BY seq")
     assert [e["action"] for e in events] == ["appraisal.opened"] + ["appraisal.response_added"] * 5 + [
         "appraisal.closed"]
-    assert all("boss" not in str(e["after"]) and "Reliable" not in str(e["after"]) for e in events)
+    # A response's event says that one came: not its group, counts or comments.
+    assert all(e["after"] is None for e in events if e["action"] == "appraisal.response_added")
 
 
 async def test_scopes_and_other_organisations(api: Api, client, make_token) -> None:

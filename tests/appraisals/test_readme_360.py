@@ -16,5 +16,7 @@ from tests.support.readme import run_script, section_block
 async def test_the_readme_360_block_runs_as_written(api: Api, tmp_path: Path) -> None:
     lines = await run_script(api, section_block("360 feedback"), tmp_path)
     report = json.loads(lines[-1])
-    assert (report["status"], report["raters"]["peer"]["count"]) == ("final", 1)
+    # One peer is too few to show: named with the reason, never counted.
+    assert (report["status"], report["raters"]["peer"]) == ("final", {"label": "Peers", "shown": False,
+                                                                      "reason": "fewer_than_k"})
     assert "Final report" in (tmp_path / "report.html").read_text(encoding="utf-8")

@@ -1,5 +1,6 @@
-"""The 360 report page as text (no browser): everything from the report is escaped, the provisional banner,
-legends naming every shown group, reports without self or without any rating, and nothing fetched."""
+"""The 360 report page as text (no browser): everything from the report is escaped, a final report says so,
+legends naming every shown group, withheld groups and figures without a count, reports without self or
+without any rating, and nothing fetched."""
 
 from __future__ import annotations
 
@@ -33,12 +34,10 @@ def test_every_text_from_the_report_is_escaped_in_the_page_and_in_the_charts() -
     assert all("&lt;script&gt;" in chart for chart in charts(html))  # a domain, an element or a group label
 
 
-def test_a_provisional_report_says_so_in_its_title_and_a_banner_and_a_final_one_does_not() -> None:
-    provisional, final = render(REPORT), render(report(final=True))
-    assert re.search(r"<title>Provisional – 360 feedback report", provisional)
-    assert 'class="banner"' in provisional and "Provisional – the appraisal is still open" in provisional
-    assert "Provisional" not in final and 'class="banner"' not in final
-    assert "Final report" in final
+def test_the_report_is_final_and_says_so() -> None:
+    html = render(REPORT)
+    assert re.search(r"<title>360 feedback report", html)
+    assert "Final report" in html and "Provisional" not in html
 
 
 def test_every_element_chart_has_a_legend_naming_each_shown_group_self_and_others() -> None:
@@ -73,12 +72,24 @@ def test_reports_without_any_rating_render() -> None:
         assert "No priorities: no element has colleagues' ratings yet." in html
 
 
-def test_a_withheld_group_is_counted_and_its_reason_given() -> None:
+def test_a_withheld_group_is_named_with_its_reason_and_never_counted() -> None:
     withheld = report(responses([g for g in GROUPS if g != "other"]))  # people supervised: 2, alone, too few
-    assert withheld["raters"]["withheld"]["count"] == 2
+    assert withheld["raters"]["withheld"]["groups"] == ["direct_report"]
     html = render(withheld)
-    assert "<strong>Left out:</strong> 2 response(s). 2 response(s) came from groups with fewer than 3" in html
+    assert "<strong>Left out:</strong> Responses from groups with fewer than 3 people" in html
+    row = re.search(r"<tr><td>People they supervise or manage</td><td class=\"n\">(.*?)</td>", html)
+    assert row and row.group(1) == "fewer than 3"
     assert "Too few to keep anonymous: left out of every figure and comment" in html
+
+
+def test_a_withheld_figure_is_a_dash_never_a_number() -> None:
+    # Three peers, two unable to comment on the first question: the peers' figure of it is withheld.
+    rs = responses(("self", "supervisor", "peer", "peer", "peer"))
+    first = REPORT["items"][0]["id"]
+    rs[3].answers[first] = rs[4].answers[first] = None
+    withheld = report(rs)
+    assert withheld["items"][0]["groups"]["peer"]["withheld"] == "fewer_than_k"
+    assert "None" not in render(withheld)
 
 
 def test_the_page_refers_to_nothing_outside_itself() -> None:

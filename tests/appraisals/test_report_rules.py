@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 import yaml
 
-from service.anonymity import rater_groups
 from service.appraisals.domain.figures import Ratings, rwg
 from service.appraisals.domain.model import FeedbackRubric, Response, answer_issues
 from service.appraisals.domain.report import Appraisal, build_report
+from service.disclosure.groups import rater_groups
 from service.rubrics.domain.frameworks import Framework
 from service.rubrics.domain.model import with_defaults
 
@@ -47,7 +47,7 @@ def rater(name: str, group: str, a: int | None, b: int | None = None, c: int | N
 
 
 def report(responses: list[Response], rubric: FeedbackRubric = RUBRIC) -> dict[str, Any]:
-    appraisal = Appraisal("2b1f7c1e-5d7a-4c1e-9a57-0c6c0e1d2f3a", "GMC-1", "2026", False, {"id": "tiny-360"})
+    appraisal = Appraisal("2b1f7c1e-5d7a-4c1e-9a57-0c6c0e1d2f3a", "GMC-1", "2026", {"id": "tiny-360"})
     return build_report(appraisal, rubric, MLCF, responses, activities=ACTIVITIES, hlm=HLM)
 
 
@@ -61,11 +61,11 @@ def test_a_small_group_pooled_with_another_reaches_k_as_other_colleagues() -> No
     # k - 1 = 2 peers and 1 direct report: pooled to 3 = k, shown as other_colleagues.
     out = report([rater("s", "supervisor", 4), rater("p1", "peer", 2), rater("p2", "peer", 3),
                   rater("d1", "direct_report", 4)])
-    assert out["raters"]["peer"] == {"count": 2, "shown": False, "label": "Peers"}
+    assert out["raters"]["peer"] == {"shown": False, "label": "Peers", "reason": "pooled"}  # no count below k
     assert out["raters"]["other_colleagues"]["count"] == 3
     assert out["raters"]["other_colleagues"]["shown"] is True
     assert out["raters"]["other_colleagues"]["groups"] == ["peer", "direct_report"]
-    assert out["raters"]["withheld"] == {"count": 0, "reason": None}
+    assert out["raters"]["withheld"] == {"groups": [], "reason": None}
     overall = out["overall"]
     assert set(overall["groups"]) == {"supervisor", "other_colleagues"}
     assert overall["groups"]["other_colleagues"] == {"mean": 3, "n": 12, "sd": pytest.approx(math.sqrt(8 / 11)),
@@ -79,14 +79,16 @@ def test_a_small_group_that_stays_below_k_counts_nowhere() -> None:
     out = report([rater("s", "supervisor", 4), rater("p1", "peer", 1), rater("p2", "peer", 1)])
     assert out["raters"]["peer"]["shown"] is False
     assert "other_colleagues" not in out["raters"]
-    assert out["raters"]["withheld"]["count"] == 2
+    assert out["raters"]["withheld"]["groups"] == ["peer"]
+    assert out["raters"]["peer"] == {"shown": False, "label": "Peers", "reason": "fewer_than_k"}  # never a count
     assert "fewer than 3" in out["raters"]["withheld"]["reason"]
-    assert out["overall"]["others"] == {"mean": 4, "n": 4, "sd": 0.0, "n_na": 0}
+    assert out["overall"]["others"] == {"mean": 4, "n": 4, "sd": None, "n_na": 0}  # sd only from 5 ratings
     assert set(out["overall"]["groups"]) == {"supervisor"}
     # Two small groups whose pool is still below k (1 peer + 1 direct report): formed, not shown, withheld.
     pooled = report([rater("s", "supervisor", 4), rater("p1", "peer", 1), rater("d1", "direct_report", 1)])
     assert pooled["raters"]["other_colleagues"]["shown"] is False
-    assert pooled["raters"]["withheld"]["count"] == 2
+    assert pooled["raters"]["withheld"]["groups"] == ["peer", "direct_report"]
+    assert "count" not in pooled["raters"]["other_colleagues"]
     assert pooled["overall"]["others"]["mean"] == 4
 
 
@@ -107,14 +109,14 @@ def test_a_suppressed_raters_answers_and_comments_change_nothing_in_the_report()
              rater("p1", "peer", 3, a="peer one"), rater("p2", "peer", 2), rater("p3", "peer", 4)]
     before = report([*shown, rater("d1", "direct_report", 1, general="I manage badly")])
     after = report([*shown, rater("d1", "direct_report", 5, 5, None, 2, general="changed", a="new")])
-    assert before["raters"]["withheld"]["count"] == 1
+    assert before["raters"]["withheld"]["groups"] == ["direct_report"]
     assert before == after
     assert all("badly" not in c["text"] and c["text"] != "changed" for c in after["comments"])
 
 
 def test_all_na_items_have_null_means_and_count_their_na() -> None:
     out = report([rater("self", "self", None, 3, 3, 3), rater("s", "supervisor", None, 4, 4, 4),
-                  rater("s2", "supervisor", None, 2, 2, 2)])
+                  rater("s2", "supervisor", None, 2, 2, 2)], with_rubric(k_dispersion=2))
     item_a = out["items"][0]
     assert item_a["others"] == {"mean": None, "n": 0, "sd": None, "n_na": 2}
     assert item_a["self"] == {"mean": None, "n": 0, "sd": None, "n_na": 1}
@@ -122,6 +124,35 @@ def test_all_na_items_have_null_means_and_count_their_na() -> None:
     # The element pools a and b: a's N/As are counted but not averaged (not as zero).
     element = out["elements"][0]
     assert element["others"] == {"mean": 3, "n": 2, "sd": pytest.approx(math.sqrt(2)), "n_na": 2}
+
+
+def test_a_groups_ratings_of_an_item_count_only_from_k_raters_who_gave_one() -> None:
+    # Three peers (k = 3), two of them N/A on item a: one rating would be the peers' mean of a. That cell is
+    # withheld and counts in no figure: not in the peers' element, domain or overall, not in others.
+    peers = [rater("p1", "peer", 1, 4, 4, 4), rater("p2", "peer", None, 4, 4, 4), rater("p3", "peer", None, 2, 2, 2)]
+    out = report([rater("s", "supervisor", 5), *peers])
+    item_a, item_b = out["items"][0], out["items"][1]
+    assert item_a["groups"]["peer"] == {"mean": None, "n": None, "sd": None, "n_na": None, "withheld": "fewer_than_k"}
+    assert item_a["others"] == {"mean": 5, "n": 1, "sd": None, "n_na": 0}  # the supervisor's alone
+    assert item_b["groups"]["peer"] == {"mean": pytest.approx(10 / 3), "n": 3, "sd": None, "n_na": 0}
+    element = out["elements"][0]  # 1.1 = a and b: only b's peer ratings count
+    assert element["groups"]["peer"] == {"mean": pytest.approx(10 / 3), "n": 3, "sd": None, "n_na": 0}
+    assert out["overall"]["groups"]["peer"]["n"] == 9  # b, c and d; not the lone rating of a
+    # Whatever the lone rating of a, nothing in the report changes.
+    other = report([rater("s", "supervisor", 5), rater("p1", "peer", 5, 4, 4, 4), *peers[1:]])
+    assert other == out
+
+
+def test_sd_and_rwg_only_from_k_dispersion_ratings() -> None:
+    peers = [rater(f"p{n}", "peer", mark) for n, mark in enumerate((1, 2, 3, 4))]
+    four = report(peers)
+    assert (four["items"][0]["others"]["sd"], four["items"][0]["rwg"]) == (None, None)  # 4 < k_dispersion = 5
+    five = report([*peers, rater("p5", "peer", 5)])
+    assert five["items"][0]["others"]["sd"] == pytest.approx(math.sqrt(2.5))
+    assert five["items"][0]["rwg"] == 0  # 1 − 2.5 / ((5² − 1) / 12) < 0: no more agreement than random
+    agreeing = report([*(rater(f"q{n}", "peer", 4) for n in range(4)), rater("q5", "peer", 5)])
+    assert agreeing["items"][0]["rwg"] == pytest.approx(1 - 0.2 / 2)
+    assert report(peers, with_rubric(k_dispersion=4))["items"][0]["others"]["sd"] == pytest.approx(math.sqrt(5 / 3))
 
 
 def test_without_a_self_response_gaps_and_agreement_are_null() -> None:

@@ -10,7 +10,7 @@ from tests.support.api import Api
 
 async def test_audit_events_are_paged_and_scoped_to_the_org(client, conn, make_org, make_token) -> None:
     mine, theirs = await make_org("RXH"), await make_org("RYR")
-    token = await make_token(["recruitment:read"], org=mine)
+    token = await make_token(["recruitment:read", "audit:read"], org=mine)
     for i in range(5):
         await audit.record(conn, mine, "test.thing", "campaign", f"t{i}", after={"i": i})
     await audit.record(conn, theirs, "test.thing", "campaign", "other-org")
@@ -27,11 +27,12 @@ async def test_audit_events_are_paged_and_scoped_to_the_org(client, conn, make_o
 
 
 async def test_key_creation_is_audited(client, make_token) -> None:
-    token = await make_token(["survey:read"])
+    token = await make_token(["audit:read"])
+    assert (await Api(client, await make_token(["survey:read"])).get("/v1/audit-events")).status == 403
     reply = await Api(client, token).get("/v1/audit-events", action="api_key.created")
     [event] = reply.json["items"]
     assert event["actor"] == "cli"
-    assert event["after"]["scopes"] == ["survey:read"]
+    assert event["after"]["scopes"] == ["audit:read"]
     assert token not in reply.text
 
 
@@ -50,7 +51,7 @@ def _unused(c: Caller) -> None:  # keeps the import honest for type checkers
 
 async def test_newest_first_since_and_cursors_that_keep_their_order(client, conn, make_org, make_token) -> None:
     org = await make_org("RXH")
-    api = Api(client, await make_token(["recruitment:read"], org=org))
+    api = Api(client, await make_token(["recruitment:read", "audit:read"], org=org))
     for i in range(5):
         await audit.record(conn, org, "test.thing", "campaign", f"t{i}")
     newest = await api.get("/v1/audit-events", limit=2, action="test.thing", order="newest_first")

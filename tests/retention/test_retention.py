@@ -112,8 +112,9 @@ async def test_retention_removes_what_has_had_its_time_and_nothing_else(client, 
     expected = {}
     for code, removed_appraisals in (("RETA", 1), ("RETB", 2)):
         expected |= {
-            (code, "closed_appraisals"): (removed_appraisals, 1),  # the old one had one response
-            (code, "closed_surveys"): (1, 1),
+            # the old one had one response, and the record that its rater answered
+            (code, "closed_appraisals"): (removed_appraisals, 2),
+            (code, "closed_surveys"): (1, 2),
             (code, "webhook_records"): (2, 0),  # the delivered message and the receipt (no attempts made)
             (code, "idempotency_records"): (1, 0),
         }

@@ -153,7 +153,7 @@ def rubrics_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 async def admin(config, aiohttp_client, make_token, rubrics_dir: Path):
     client = await aiohttp_client(create_app(dataclasses.replace(config, rubrics_dir=rubrics_dir)))
-    yield Api(client, await make_token(["rubrics:read", "rubrics:admin"]))
+    yield Api(client, await make_token(["rubrics:read", "rubrics:admin", "audit:read"]))
     await client.close()
 
 

@@ -20,6 +20,7 @@ PANELLISTS, MODERATOR = ("PANEL-ALICE", "PANEL-BOB"), "CHAIR-CAROL"
 class Seeded:
     closed: dict[str, Any] = field(default_factory=dict)  # the doctor's closed appraisal
     still_open: dict[str, Any] = field(default_factory=dict)
+    colleagues: dict[str, Any] = field(default_factory=dict)  # the appraisal of a colleague the doctor rated
     campaign: dict[str, Any] = field(default_factory=dict)
     candidate: dict[str, Any] = field(default_factory=dict)  # the last PUT's answer
     survey: dict[str, Any] = field(default_factory=dict)
@@ -56,10 +57,10 @@ async def seed(api: Api, elsewhere: Api) -> Seeded:
     s.still_open = await appraisal(api, DOCTOR, "APP-DOCTOR-2027")
     await rate(api, s.still_open["id"], "PEER-BEN", "peer", items, 3, "OPEN-APPRAISAL-EARLY-COMMENT")
     # the doctor rates a colleague: that response is the colleague's appraisal's, not the doctor's export's
-    other = await appraisal(api, OTHER_DOCTOR, "APP-OTHER-2026")
+    s.colleagues = other = await appraisal(api, OTHER_DOCTOR, "APP-OTHER-2026")
     await rate(api, other["id"], DOCTOR, "peer", items, 5, "DOCTOR-ON-COLLEAGUE")
     await rate(api, other["id"], OTHER_DOCTOR, "self", items, 3, "OTHER-DOCTOR-REFLECTION")
-    s.foreign += ["APP-OTHER-2026", "DOCTOR-ON-COLLEAGUE", "OTHER-DOCTOR-REFLECTION", other["id"],
+    s.foreign += ["APP-OTHER-2026", "DOCTOR-ON-COLLEAGUE", "OTHER-DOCTOR-REFLECTION",
                   "OPEN-APPRAISAL-EARLY-COMMENT", *RATERS]
 
     rubric = await st3(api)
@@ -94,7 +95,8 @@ async def seed(api: Api, elsewhere: Api) -> Seeded:
         assert (await api.put(f"/v1/surveys/{s.survey['id']}/responses/RESP-{n}",
                               {"unit": f"UNIT-OF-RESP-{n}", "staff_group": "nurse",
                                "answers": dict.fromkeys(survey_items, 2)})).status == 201
-    s.foreign += [f"UNIT-OF-RESP-{n}" for n in range(3)]
+    # the doctor's own answers, unit and staff group are not exported either: what they answered anonymously
+    s.foreign += [f"UNIT-OF-RESP-{n}" for n in range(3)] + ["Ward 7", "consultant"]
 
     # another organisation holds data under the very same references
     theirs = await appraisal(elsewhere, DOCTOR, "APP-ELSEWHERE")

@@ -19,7 +19,7 @@ async def test_the_readme_subject_access_block_runs_as_written(api: Api, tmp_pat
     made = await appraisal(api, "GMC-7654321", "AP-SAR")
     assert (await api.post(f"/v1/appraisals/{made['id']}/close")).status == 200
     lines = await run_script(api, section_block("Subject access and erasure"), tmp_path)
-    assert json.loads(lines[0]) == {"appraisals": [made["id"]], "candidacies": [], "surveys": []}
+    assert json.loads(lines[0]) == {"appraisals": [made["id"]], "candidacies": [], "answered": []}
     names = zipfile.ZipFile(tmp_path / "export.zip").namelist()
     assert names == ["README.txt", "export.json", f"reports/appraisal-{made['id']}.html"]
     assert any(f"reports/appraisal-{made['id']}.html" in line for line in lines[1:])

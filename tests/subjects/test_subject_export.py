@@ -39,7 +39,7 @@ async def test_the_export_of_a_seeded_doctor_holds_their_data_and_no_one_elses(c
     assert reply.status == 200, reply.text
     export = reply.json
     assert list(export) == ["subject_ref", "organisation", "generated_at", "appraisals", "candidacies",
-                            "survey_responses", "audit_events", "notes"]
+                            "answered", "audit_events", "notes"]
     assert (export["subject_ref"], export["organisation"], export["audit_events"]) == (DOCTOR, "SARA", [])
 
     # appraisals: the closed one with its final report exactly as served, the open one without a report
@@ -81,11 +81,12 @@ async def test_the_export_of_a_seeded_doctor_holds_their_data_and_no_one_elses(c
         (station, labels[p]) for station, p in s.scorecards}
     assert candidacy["events"][-1]["after"] == {"moderation": {**s.moderation, "moderator_ref": "assessor-3"}}
 
-    # the survey response given under the doctor's reference, answers by item
-    [response] = export["survey_responses"]
-    assert response["survey"] == {k: s.survey[k] for k in ("id", "reference", "title", "status", "closed_at")}
-    assert (response["unit"], response["staff_group"]) == ("Ward 7", "consultant")
-    assert response["answers"] == s.survey_answers
+    # what the doctor answered, as a rater and a respondent: which and when, never the answers
+    assert [{k: a[k] for k in ("kind", "id", "status")} for a in export["answered"]] == [
+        {"kind": "appraisal", "id": s.closed["id"], "status": "closed"},  # their own self-assessment
+        {"kind": "appraisal", "id": s.colleagues["id"], "status": "open"},
+        {"kind": "survey", "id": s.survey["id"], "status": "open"}]
+    assert all(set(a) == {"kind", "id", "status", "answered_at"} for a in export["answered"])
 
     # nobody else's data, no reference of a rater, panellist or moderator, no pseudonym
     leaked = [text for text in s.foreign if text in reply.text]
@@ -97,15 +98,16 @@ async def test_the_export_of_a_seeded_doctor_holds_their_data_and_no_one_elses(c
     again = (await api.get(EXPORT)).json
     assert [(e["action"], e["after"]) for e in again["audit_events"]] == [
         ("subject.exported", {"appraisals": 2, "candidacies": 1})]
-    events = (await api.get("/v1/audit-events", action="subject.exported")).json["items"]
+    auditor = Api(client, await make_token(["audit:read"], org=org))
+    events = (await auditor.get("/v1/audit-events", action="subject.exported")).json["items"]
     assert [(e["object_type"], e["object_id"]) for e in events] == [("subject", DOCTOR)] * 2
-    without = Api(client, await make_token([x for x in SCOPES if x != "subjects:export"], org=org))
-    assert (await without.get("/v1/audit-events", action="subject.exported")).json["items"] == []
-    assert (await without.get(EXPORT)).status == 403
+    without = Api(client, await make_token([x for x in SCOPES if x != "audit:read"], org=org))
+    assert (await without.get("/v1/audit-events", action="subject.exported")).status == 403
+    assert (await Api(client, await make_token(["audit:read"], org=org)).get(EXPORT)).status == 403
 
     # nothing at all for a reference the organisation holds nothing about
     empty = (await api.get("/v1/subjects/GMC-0000000/export")).json
-    assert (empty["appraisals"], empty["candidacies"], empty["survey_responses"]) == ([], [], [])
+    assert (empty["appraisals"], empty["candidacies"], empty["answered"]) == ([], [], [])
 
 
 async def test_the_export_as_a_zip_holds_the_document_and_each_final_report_page(client, make_org,

@@ -11,7 +11,8 @@ import yaml
 
 from service.rubrics.domain.model import with_defaults
 from service.surveys.domain.model import SurveyRubric
-from service.surveys.domain.report import Respondent, Survey, build_report, tally
+from service.surveys.domain.release import released
+from service.surveys.domain.report import Respondent, Survey, tally
 from service.surveys.domain.scoring import Plan
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,13 +27,16 @@ STAFF_GROUPS = ("doctor", "manager", "doctor", "nurse", "doctor")
 
 
 def respondents(units: dict[str, int] | None = None, seed: int = 11) -> list[Respondent]:
-    """Each respondent answers around a level of engagement of their own; some items are left unanswered."""
+    """Each respondent answers around a level of engagement of their own; some leave one item of a sub-scale
+    unanswered (never more, so every sub-scale score stays)."""
     rng = random.Random(seed)
     people = []
     for unit, count in (units or UNITS).items():
         for n in range(count):
             level = rng.choice((2, 3, 3, 4, 4, 5))
-            answers = [None if rng.random() < 0.08 else _answer(level + rng.choice((-1, 0, 0, 1)), item.reverse)
+            skipped = {rng.choice([i.id for i in RUBRIC.items if i.subscale == s.id])
+                       for s in RUBRIC.subscales if rng.random() < 0.3}
+            answers = [None if item.id in skipped else _answer(level + rng.choice((-1, 0, 0, 1)), item.reverse)
                        for item in RUBRIC.items]
             people.append(Respondent(unit, STAFF_GROUPS[n % len(STAFF_GROUPS)], answers))
     return people
@@ -44,7 +48,7 @@ def _answer(level: int, reverse: bool) -> int:
     return 6 - value if reverse else value
 
 
-def report(*, final: bool = False, by: str = "unit", units: dict[str, int] | None = None) -> dict[str, Any]:
-    survey = Survey("3f1c2a1e-0000-4000-8000-000000000001", "MES-2026", "Trust engagement survey 2026", final,
+def report(*, by: str = "unit", units: dict[str, int] | None = None) -> dict[str, Any]:
+    survey = Survey("3f1c2a1e-0000-4000-8000-000000000001", "MES-2026", "Trust engagement survey 2026",
                     {"id": "engagement-survey", "version": 1, "hash": "sha256:" + "ab" * 32})
-    return build_report(survey, RUBRIC, PLAN, tally(PLAN, respondents(units)), by)
+    return released(survey, RUBRIC, PLAN, tally(PLAN, respondents(units))).reports[by]

@@ -1,5 +1,6 @@
 """The survey scoring rules on hand-computed examples: recoding, the half-answered rule, meta-scales and the
-index, bands, suppression with the complementary rule, alignment, Cronbach's alpha, differencing, trends."""
+index, bands, suppression (too few, remainders, both breakdowns together), alignment, Cronbach's alpha,
+differencing, trends."""
 
 from __future__ import annotations
 
@@ -9,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from service.anonymity import survey_groups
 from service.surveys.domain.model import SurveyRubric, answer_issues
-from service.surveys.domain.report import Respondent, Survey, Tallies, build_report, tally
+from service.surveys.domain.release import Scored, released
+from service.surveys.domain.report import Respondent, Survey, tally
 from service.surveys.domain.scoring import Plan
-from service.surveys.domain.trend import Scored, compare
+from service.surveys.domain.trend import compare
 
 # Sub-scale a: 4 items (a2 reverse-keyed), b: 5 items, both of meta-scale m1; c: 2 items, of m2. Scale 1-5.
 DOC: dict[str, Any] = {
@@ -29,7 +30,8 @@ DOC: dict[str, Any] = {
 }
 RUBRIC = SurveyRubric.from_document(DOC)
 PLAN = Plan.of(RUBRIC)
-SURVEY = Survey("s-1", "REF", "Title", True, {"id": "test", "version": 1, "hash": "sha256:x"})
+SURVEY = Survey("s-1", "REF", "Title", {"id": "test", "version": 1, "hash": "sha256:x"})
+FEWER, PROTECTS = "fewer_than_min_unit_size", "protects_another_group"
 
 
 def scores(answers: dict[str, int]) -> dict[str, Fraction | None]:
@@ -48,7 +50,7 @@ def everything(mark: int) -> dict[str, int]:
 
 
 def report(respondents: list[Respondent], by: str = "unit") -> dict[str, Any]:
-    return build_report(SURVEY, RUBRIC, PLAN, tally(PLAN, respondents), by)
+    return released(SURVEY, RUBRIC, PLAN, tally(PLAN, respondents)).reports[by]
 
 
 def groups(rep: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -96,33 +98,57 @@ def test_scores_on_0_to_100_fall_in_bands_by_their_lower_bounds() -> None:
 
 def test_a_group_figure_is_the_mean_over_the_respondents_who_have_the_score() -> None:
     people = [person("U", "doctor", {"c1": 5, "c2": 4}), person("U", "doctor", {"c1": 2, "c2": 2}),
-              person("U", "doctor", {"a1": 1, "a2": 5})]  # the third has no c score
-    c = report(people)["overall"]["subscales"]["c"]
-    assert c == {"mean": pytest.approx(3.25, rel=1e-15), "score_100": pytest.approx(56.25), "band": "Mid", "n": 2}
+              person("U", "doctor", {"c1": 1, "c2": 3}), person("U", "doctor", {"a1": 1, "a2": 5})]
+    c = report(people)["overall"]["subscales"]["c"]  # the fourth has no c score
+    assert c == {"mean": pytest.approx(17 / 6, rel=1e-15), "score_100": pytest.approx(25 * (17 / 6 - 1)),
+                 "band": "Low", "n": 3}
     assert report(people)["overall"]["subscales"]["b"] == {"mean": None, "score_100": None, "band": None, "n": 0}
+    # a rests on one respondent: withheld, with why
+    assert report(people)["overall"]["subscales"]["a"] == {"mean": None, "score_100": None, "band": None,
+                                                            "n": None, "withheld": FEWER}
 
 
-def test_a_group_below_min_unit_size_is_suppressed_and_one_at_it_is_shown() -> None:
-    assert survey_groups({"A": 2, "B": 3, "C": 3, "D": 3}, 3) == (True, frozenset({"C", "D"}))  # A, and B too
-    assert survey_groups({"A": 3, "B": 3}, 3) == (True, frozenset({"A", "B"}))
-    rep = report([person("A", "d", everything(3))] * 2 + [person("B", "d", everything(3))] * 3
-                 + [person("C", "d", everything(3))] * 4)
-    assert groups(rep)["A"] == {"key": "A", "respondents": 2, "shown": False}
-    assert groups(rep)["C"]["shown"] is True
+def hidden(respondents: list[Respondent], by: str = "unit") -> dict[str, str]:
+    """The groups of a breakdown not shown, with why."""
+    return {g["key"]: g["withheld"] for g in report(respondents, by)["groups"] if not g["shown"]}
 
 
-def test_one_small_group_suppresses_the_next_smallest_too_and_two_suppress_nothing_more() -> None:
-    # One small group (A, 2): the next smallest is B or C (4 each), the tie broken by key: B.
-    assert survey_groups({"D": 6, "C": 4, "A": 2, "B": 4}, 3) == (True, frozenset({"C", "D"}))
-    # Two small groups already hide each other: nothing more is suppressed.
-    assert survey_groups({"A": 2, "B": 1, "C": 5, "D": 4}, 3) == (True, frozenset({"C", "D"}))
+def units(sizes: dict[str, int], staff: str = "d") -> list[Respondent]:
+    return [person(unit, staff, everything(3)) for unit, n in sizes.items() for _ in range(n)]
+
+
+def test_a_group_below_min_unit_size_is_hidden_without_its_count_and_one_at_it_is_shown() -> None:
+    rep = report(units({"A": 2, "B": 3, "C": 4}))
+    assert groups(rep)["A"] == {"key": "A", "shown": False, "withheld": FEWER}
+    assert groups(rep)["C"]["shown"] is True and groups(rep)["C"]["respondents"] == 4
+
+
+def test_the_organisation_less_the_shown_groups_rests_on_none_or_enough() -> None:
+    # A (2) alone would be the organisation less B and C: the smallest group whose hiding ends that, B, goes too.
+    assert hidden(units({"A": 2, "B": 3, "C": 4})) == {"A": FEWER, "B": PROTECTS}
+    # Two small groups of 2 and 1 together are 3: nothing more is hidden.
+    assert hidden(units({"A": 2, "B": 1, "C": 5, "D": 4})) == {"A": FEWER, "B": FEWER}
     # A single group besides the small one goes too; the organisation stays shown.
-    assert survey_groups({"A": 1, "B": 9}, 3) == (True, frozenset())
-    # Fewer than min_unit_size in all: nothing is shown, not even the organisation.
-    assert survey_groups({"A": 1, "B": 1}, 3) == (False, frozenset())
-    rep = report([person("A", "d", everything(2))] * 2)
-    assert rep["overall"] == {"respondents": 2, "shown": False}
+    rep = report(units({"A": 1, "B": 9}))
+    assert hidden(units({"A": 1, "B": 9})) == {"A": FEWER, "B": PROTECTS} and rep["overall"]["shown"] is True
+    # Fewer than min_unit_size in all: nothing is shown, not even the organisation or its head count.
+    rep = report(units({"A": 1, "B": 1}))
+    assert rep["overall"] == {"shown": False, "withheld": FEWER}
     assert rep["alignment"] is None and set(rep["alpha"].values()) == {None}
+
+
+def test_the_unit_and_staff_group_breakdowns_are_planned_together() -> None:
+    # Managers: 2 in Management and 1 in Surgery; doctors: 3 in Surgery. Each group has at least 3 people, but
+    # managers − Management would be the one manager in Surgery: something must go, in one breakdown or the other.
+    people = ([person("Management", "manager", everything(2))] * 2 + [person("Surgery", "manager", everything(5))]
+              + [person("Surgery", "doctor", everything(3))] * 3)
+    by_unit, by_staff = report(people, "unit"), report(people, "staff_group")
+    shown_units = {g["key"] for g in by_unit["groups"] if g["shown"] and "withheld" not in g["index"]}
+    shown_staff = {g["key"] for g in by_staff["groups"] if g["shown"] and "withheld" not in g["index"]}
+    assert "Management" not in shown_units  # 2 people: too few on its own
+    # With Management hidden, Surgery = organisation − Management; Surgery − doctors = the manager in Surgery.
+    assert not ({"Surgery", "doctor"} <= shown_units | shown_staff and by_unit["overall"]["shown"])
+    assert not ({"manager"} <= shown_staff and "Surgery" in shown_units)
 
 
 def test_alignment_compares_doctors_and_managers_only_when_both_are_shown() -> None:
@@ -173,7 +199,8 @@ def test_a_suppressed_respondents_answers_change_no_shown_groups_figure() -> Non
     before, after = report(base), report(changed)
     assert groups(before)["Tiny"]["shown"] is False
     shown = [k for k, g in groups(before).items() if g["shown"]]
-    assert shown == ["North", "South"]  # West (3) is the next smallest after Tiny (2): suppressed too
+    # Doctors (6) − North (4) would be Tiny (2): hiding West (3) or the nurses (3) would not end that, North does.
+    assert shown == ["South", "West"]
     assert {k: groups(after)[k] for k in shown} == {k: groups(before)[k] for k in shown}
     assert after["overall"] != before["overall"]  # the organisation does count them
 
@@ -187,8 +214,7 @@ def test_answers_are_checked_against_the_rubric() -> None:
 
 
 def scored(survey_id: str, respondents: list[Respondent]) -> Scored:
-    tallies: Tallies = tally(PLAN, respondents)
-    return Scored(Survey(survey_id, survey_id, "t", True, SURVEY.rubric_pin), RUBRIC, PLAN, tallies)
+    return released(Survey(survey_id, survey_id, "t", SURVEY.rubric_pin), RUBRIC, PLAN, tally(PLAN, respondents))
 
 
 def test_a_trend_is_later_minus_earlier_for_groups_shown_in_both() -> None:

@@ -1,6 +1,6 @@
-"""The survey report page as text (no browser): everything from the report is escaped, the provisional banner,
-the questionnaire's notice, suppressed groups named without their head counts, alignment or why it is not
-shown, alpha with its reading, a survey too small to show anything, and nothing fetched."""
+"""The survey report page as text (no browser): everything from the report is escaped, a final report says so,
+the questionnaire's notice, hidden groups named without their head counts, withheld figures as dashes,
+alignment or why it is not shown, alpha with its reading, a survey too small to show anything, and nothing fetched."""
 
 from __future__ import annotations
 
@@ -36,12 +36,10 @@ def test_every_text_from_the_report_is_escaped_in_the_page_and_in_the_charts() -
     assert all("&lt;script&gt;" in chart for chart in charts(html))  # a meta-scale, a sub-scale or a unit
 
 
-def test_a_provisional_report_says_so_in_its_title_and_a_banner_and_a_final_one_does_not() -> None:
-    provisional, final = render(REPORT), render(report(final=True))
-    assert re.search(r"<title>Provisional – Engagement survey report", provisional)
-    assert 'class="banner"' in provisional and "Provisional – the survey is still open" in provisional
-    assert "Provisional" not in final and 'class="banner"' not in final
-    assert "Final report" in final
+def test_the_report_is_final_and_says_so() -> None:
+    html = render(REPORT)
+    assert re.search(r"<title>Engagement survey report", html)
+    assert "Final report" in html and "Provisional" not in html
 
 
 def test_the_questionnaires_notice_stands_in_the_header_before_any_figure() -> None:
@@ -52,8 +50,8 @@ def test_the_questionnaires_notice_stands_in_the_header_before_any_figure() -> N
 
 
 def test_suppressed_groups_are_named_by_their_reason_and_never_with_their_head_count() -> None:
-    hidden = {g["key"]: g["respondents"] for g in REPORT["groups"] if not g["shown"]}
-    assert hidden == {"Dermatology": UNITS["Dermatology"], "Radiology": UNITS["Radiology"]}
+    hidden = {g["key"]: g["withheld"] for g in REPORT["groups"] if not g["shown"]}
+    assert hidden == {"Dermatology": "fewer_than_min_unit_size", "Radiology": "protects_another_group"}
     groups = section(render(REPORT), "groups")
     below = re.search(r"Not shown: fewer than 5 responses</h3>\s*<ul>(.*?)</ul>", groups, flags=re.DOTALL)
     other = re.search(r"Not shown, so that a smaller group cannot be worked out from the totals</h3>\s*<ul>(.*?)</ul>",
@@ -62,6 +60,18 @@ def test_suppressed_groups_are_named_by_their_reason_and_never_with_their_head_c
     assert below.group(1) == "<li>Dermatology</li>" and other.group(1) == "<li>Radiology</li>"
     for key in hidden:  # neither a chart nor a heading of its own, so no figure and no count
         assert f"<h3>{key}" not in groups and f"{key}:" not in groups
+    assert f"{UNITS['Radiology']} respondents" not in groups
+
+
+def test_a_withheld_figure_is_a_dash_with_a_note_never_a_number() -> None:
+    tampered = copy.deepcopy(REPORT)
+    first = REPORT["subscales"][0]["id"]
+    tampered["overall"]["subscales"][first] = {"mean": None, "score_100": None, "band": None, "n": None,
+                                               "withheld": "protects_another_group"}
+    html = render(tampered)
+    assert "None" not in html
+    row = re.search(rf'<tr class="sub"><td>{REPORT["subscales"][0]["name"]}</td>(.*?)</tr>', html, flags=re.DOTALL)
+    assert row and re.findall(r'<td class="n">([^<]*)</td>', row.group(1)) == ["–", "–", "–"]
 
 
 def test_alignment_in_words_or_why_it_is_not_shown() -> None:
@@ -103,7 +113,7 @@ def test_a_survey_with_too_few_responses_shows_no_figure_at_all() -> None:
     small = report(units={"Surgery": 2, "Radiology": 2})
     assert not small["overall"]["shown"]
     html = render(small)
-    assert "Fewer than 5 people have responded (4 so far)" in html
+    assert "No figures are shown: fewer than 5" in html and "4" not in section(html, "summary")
     assert charts(html) == [] and "Engagement index:" not in html
     assert "No unit can be shown." in html
 

@@ -100,8 +100,9 @@ async def test_a_respondent_answering_again_replaces_their_response_and_is_never
     assert "RESP-42" not in dump
     refused = await answer(api, survey, "RESP-42", "Medicine", "manager", {"zz": 1})
     assert refused.status == 422 and "RESP-42" not in refused.text
-    report = (await api.get(f"/v1/surveys/{survey['id']}/report")).json
-    assert report["overall"]["respondents"] == 1
+    early = await api.get(f"/v1/surveys/{survey['id']}/report")
+    assert (early.status, early.json["progress"]) == (409, {"responses": 1, "groups": {
+        "Medicine": {"minimum_reached": False}}})
     logged = capsys.readouterr()
     assert "/responses/{respondent_ref}" in logged.out + logged.err  # the route is logged, never the path
     assert "RESP-42" not in logged.out + logged.err
@@ -114,16 +115,28 @@ async def test_close_freezes_responses_and_reports_in_every_format(api: Api) -> 
         unit = "Surgery" if n < 6 else "Medicine" if n < 11 else "Theatres"
         await answer(api, survey, f"R-{n}", unit, "doctor" if n % 2 else "manager",
                      {i: 1 + (n + k) % 5 for k, i in enumerate(ids)})
-    report = (await api.get(f"/v1/surveys/{survey['id']}/report")).json
-    assert report["status"] == "provisional" and report["by"] == "unit"
-    assert [(g["key"], g["respondents"], g["shown"]) for g in report["groups"]] == [
-        ("Medicine", 5, False), ("Surgery", 6, True), ("Theatres", 1, False)]  # Medicine: complementary
-    assert set(report["groups"][0]) == {"key", "respondents", "shown"}
+    for path in ("report", "report.html", "report.csv"):  # nothing while open: progress only, in every format
+        early = await api.get(f"/v1/surveys/{survey['id']}/{path}")
+        assert (early.status, early.json["type"].rsplit("/", 1)[1]) == (409, "report-not-released")
+        assert early.json["progress"] == {"responses": 12, "groups": {
+            "Medicine": {"minimum_reached": True}, "Surgery": {"minimum_reached": True},
+            "Theatres": {"minimum_reached": False}}}
+    by_staff = await api.get(f"/v1/surveys/{survey['id']}/report", by="staff_group")
+    assert by_staff.json["progress"]["groups"] == {"doctor": {"minimum_reached": True},
+                                                   "manager": {"minimum_reached": True}}
     closed = await api.post(f"/v1/surveys/{survey['id']}/close")
     assert (closed.status, closed.json["status"]) == (200, "closed")
     late = await answer(api, survey, "R-99", "Surgery", "doctor", {ids[0]: 3})
     assert late.status == 409
     assert (await api.post(f"/v1/surveys/{survey['id']}/close")).status == 409
+    report = (await api.get(f"/v1/surveys/{survey['id']}/report")).json
+    assert report["status"] == "final" and report["by"] == "unit"
+    # Theatres (1) is too few; the organisation less Surgery and Medicine would be Theatres alone, so Medicine is
+    # hidden too. Neither says how many answered.
+    assert [(g["key"], g["shown"], g.get("withheld")) for g in report["groups"]] == [
+        ("Medicine", False, "protects_another_group"), ("Surgery", True, None),
+        ("Theatres", False, "fewer_than_min_unit_size")]
+    assert set(report["groups"][0]) == {"key", "shown", "withheld"}
     final = (await api.get(f"/v1/surveys/{survey['id']}/report", by="staff_group")).json
     assert final["status"] == "final"
     assert [(g["key"], g["shown"]) for g in final["groups"]] == [("doctor", True), ("manager", True)]

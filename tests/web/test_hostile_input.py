@@ -74,13 +74,14 @@ async def test_audit_log_shows_only_what_the_key_may_read(client, make_token, ma
     station = rubric["stations"][0]["id"]
     await writer.put(f"{base}/scorecards/{station}/p1", {"marks": full_marks(rubric, station, 3),
                                                          "comment": "private remark"})
-    rubrics_only = Api(client, await make_token(["rubrics:read"], org=org))
+    assert (await Api(client, await make_token(["rubrics:read"], org=org)).get("/v1/audit-events")).status == 403
+    rubrics_only = Api(client, await make_token(["rubrics:read", "audit:read"], org=org))
     seen = await rubrics_only.get("/v1/audit-events")
     assert seen.status == 200
     assert "Dr Jane Secret" not in seen.text
     assert "private remark" not in seen.text
     assert {e["object_type"] for e in seen.json["items"]} == {"api_key"}
-    reader = Api(client, await make_token(["recruitment:read"], org=org))
+    reader = Api(client, await make_token(["recruitment:read", "audit:read"], org=org))
     assert "private remark" in (await reader.get("/v1/audit-events", action="scorecard.submitted")).text
 
 

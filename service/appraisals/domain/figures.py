@@ -52,17 +52,20 @@ def total(parts: Iterable[Ratings]) -> Ratings:
     return out
 
 
-def figure(ratings: Ratings | None) -> dict[str, Any] | None:
-    """`{mean, n, sd, n_na}` (sd: the sample standard deviation, null below 2 ratings; mean null when every
-    answer was N/A), or None when no rater is in the set."""
-    if ratings is None:
-        return None
-    variance = ratings.variance
+def figure(ratings: Ratings, k_dispersion: int) -> dict[str, Any]:
+    """`{mean, n, sd, n_na}` (sd: the sample standard deviation, null below `k_dispersion` ratings; mean null when
+    every answer was N/A)."""
+    variance = ratings.variance if ratings.n >= k_dispersion else None
     return {"mean": json_number(ratings.mean), "n": ratings.n,
             "sd": None if variance is None else math.sqrt(variance), "n_na": ratings.n_na}
 
 
-def rwg(ratings: Ratings | None, scale_points: int) -> float | None:
+def withheld() -> dict[str, Any]:
+    """A figure not released: it would rest on fewer than k anonymous raters' ratings."""
+    return {"mean": None, "n": None, "sd": None, "n_na": None, "withheld": "fewer_than_k"}
+
+
+def rwg(ratings: Ratings, scale_points: int) -> float | None:
     """The within-group agreement index r_wg of one item's ratings (James, Demaree & Wolf, 1984):
 
         r_wg = 1 − s² / σ²_EU,   σ²_EU = (A² − 1) / 12
@@ -72,7 +75,7 @@ def rwg(ratings: Ratings | None, scale_points: int) -> float | None:
     answers; ratings more spread than uniform are reported as 0 (the usual truncation). None below two
     ratings or on a one-point scale.
     """
-    if ratings is None or scale_points < 2:
+    if scale_points < 2:
         return None
     variance = ratings.variance
     if variance is None:

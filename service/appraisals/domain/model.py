@@ -47,6 +47,7 @@ class FeedbackRubric:
     items: tuple[Item, ...]
     k: int  # an anonymous group is shown from k raters
     k_comments: int  # comments are shown from k_comments counted non-self raters
+    k_dispersion: int  # sd and r_wg are shown from k_dispersion ratings
     min_raters: int  # distinct non-self raters for a valid report
     gap_threshold: Fraction
     good_cut: Fraction
@@ -60,7 +61,7 @@ class FeedbackRubric:
             groups={g["id"]: RaterGroup(g["id"], g["label"], g["anonymous"], g["min"], g["max"])
                     for g in doc["rater_groups"]},
             items=tuple(Item(i["id"], i["text"], i["element"]) for i in doc["items"]),
-            k=doc["k"], k_comments=doc["k_comments"], min_raters=doc["min_raters"],
+            k=doc["k"], k_comments=doc["k_comments"], k_dispersion=doc["k_dispersion"], min_raters=doc["min_raters"],
             gap_threshold=exact(doc["gap_threshold"]), good_cut=exact(doc["good_cut"]))
 
     def item_ids(self) -> set[str]:

@@ -40,25 +40,25 @@ def agreement(gap: Fraction | None, others: Fraction | None, rubric: FeedbackRub
 
 def validity(rubric: FeedbackRubric, counts: Mapping[str, int]) -> dict[str, Any]:
     """Valid when the distinct non-self raters (withheld ones included) reach `min_raters` and every group
-    reaches its minimum; otherwise the reasons, as codes and sentences."""
+    reaches its minimum; otherwise the reasons, as codes and sentences (never how many did respond: that
+    would count a withheld group)."""
     reasons: list[dict[str, str]] = []
     non_self = sum(c for g, c in counts.items() if g != "self")
     if non_self < rubric.min_raters:
         reasons.append({"code": "too_few_raters",
-                        "detail": f"{non_self} colleague(s) responded; at least {rubric.min_raters} are needed"})
+                        "detail": f"fewer than {rubric.min_raters} colleagues responded"})
     for group in rubric.groups.values():
         if counts[group.id] < group.min:
             reasons.append({"code": "group_below_minimum", "group": group.id,
-                            "detail": f"{group.label}: {counts[group.id]} responded; at least {group.min} "
-                                      "are needed"})
+                            "detail": f"{group.label}: fewer than {group.min} responded"})
     return {"valid": not reasons, "reasons": reasons}
 
 
-def withheld_reason(withheld: int, k: int) -> str | None:
-    if not withheld:
+def withheld_reason(any_withheld: bool, k: int) -> str | None:
+    if not any_withheld:
         return None
-    return (f"{withheld} response(s) came from groups with fewer than {k} people, too few to keep "
-            "their answers anonymous, so they are left out of every figure and comment")
+    return (f"responses from groups with fewer than {k} people are too few to keep their answers anonymous, "
+            "so they are left out of every figure and comment")
 
 
 def comments(appraisal_id: str, responses: Sequence[Response], shown_group: Callable[[str], str],

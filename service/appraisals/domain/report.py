@@ -3,12 +3,15 @@
 The order of the work is the order of the rules:
 
 1. who is counted: each rater group's size decides whether it is shown, pooled or withheld
-   (service/anonymity.py); withheld raters count in no figure and no comment;
-2. ratings: N/A answers count nowhere but in `n_na`; for every shown group, `self` and `others` (all
-   shown non-self groups pooled), the ratings of each item, element, domain, HLM dimension and overall
-   are pooled (a mean of all the ratings, not a mean of means);
-3. readings: gaps (self − others) with `blind_spot` / `hidden_strength`, the self-other agreement
-   category, validity, comments, development priorities (readings.py).
+   (service/disclosure/groups.py); withheld raters count in no figure and no comment;
+2. which ratings count: a shown anonymous group's ratings of one item count only when at least k of its
+   raters gave one (N/A gives none); otherwise they are in no figure (`_RaterSets`);
+3. figures: N/A answers count nowhere but in `n_na`; for self, `others` (all shown non-self groups pooled)
+   and every shown group, the counting ratings of each item, element, domain, HLM dimension and overall
+   are pooled (a mean of all the ratings, not a mean of means); sd only from `k_dispersion` ratings;
+4. readings: gaps (self − others) with `blind_spot` / `hidden_strength`, the self-other agreement
+   category, validity, comments, development priorities (readings.py);
+5. the auditor (service/disclosure/positions.py) checks every released figure together before release.
 """
 
 from __future__ import annotations
@@ -18,10 +21,12 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from service.anonymity import POOL, Visibility, rater_groups
 from service.appraisals.domain import readings
-from service.appraisals.domain.figures import Ratings, figure, rwg, total
+from service.appraisals.domain.figures import Ratings, figure, rwg, total, withheld
 from service.appraisals.domain.model import FeedbackRubric, Response
+from service.disclosure.gate import ReleaseRefused
+from service.disclosure.groups import POOL, Visibility, rater_groups
+from service.disclosure.positions import Released, audit
 from service.numbers import json_number
 from service.rubrics.domain.frameworks import Framework
 
@@ -36,7 +41,6 @@ class Appraisal:
     id: str
     subject_ref: str
     cycle: str
-    final: bool
     rubric_pin: dict[str, Any]
 
 
@@ -45,47 +49,119 @@ ItemRatings = dict[str, Ratings]  # item id -> the ratings of one set of raters
 
 def build_report(appraisal: Appraisal, rubric: FeedbackRubric, framework: Framework, responses: Sequence[Response],
                  *, activities: Mapping[str, list[dict[str, Any]]], hlm: Framework | None) -> dict[str, Any]:
-    """The report JSON of an appraisal."""
+    """The report JSON of a closed appraisal, released only once the auditor has found nothing in it that
+    tells about fewer than k anonymous raters (ReleaseRefused otherwise)."""
     counts = dict.fromkeys(rubric.groups, 0)
     for r in responses:
         counts[r.group] += 1
     non_self = {g: c for g, c in counts.items() if g != SELF}
     visibility = rater_groups(non_self, {g: rubric.groups[g].anonymous for g in non_self}, rubric.k)
     counted = visibility.counted()
-    by_group = {shown: _item_ratings(rubric, [r for r in responses if r.group in members])
-                for shown, members in visibility.shown.items()}
-    own = _item_ratings(rubric, [r for r in responses if r.group == SELF]) if counts.get(SELF) else None
-    others = {i.id: total(g[i.id] for g in by_group.values()) for i in rubric.items} if by_group else None
-    sets = _RaterSets(own, others, by_group)
+    members = {shown: [r for r in responses if r.group in groups] for shown, groups in visibility.shown.items()}
+    anonymous = {shown: shown == POOL or rubric.groups[shown].anonymous for shown in members}
+    own = [r for r in responses if r.group == SELF]
+    sets = _RaterSets(rubric, own, members, anonymous)
 
     elements = _elements(rubric, framework)
-    items = [{"id": i.id, "text": i.text, "element_id": i.element_id, **sets.scores([i.id]).json(rubric),
-              "rwg": rwg(others[i.id] if others else None, rubric.scale.points)} for i in rubric.items]
+    items = [{"id": i.id, "text": i.text, "element_id": i.element_id, **sets.scores(f"items.{i.id}", [i.id]),
+              "rwg": sets.rwg(i.id)} for i in rubric.items]
     element_entries = [{"id": e, "name": _element_name(framework, e), "domain_id": _domain_of(framework, e),
-                        **sets.scores(ids).json(rubric)} for e, ids in elements.items()]
-    domains = [{"id": d, "name": framework.domains.get(d, d), **sets.scores(ids).json(rubric)}
+                        **sets.scores(f"elements.{e}", ids)} for e, ids in elements.items()]
+    domains = [{"id": d, "name": framework.domains.get(d, d), **sets.scores(f"domains.{d}", ids)}
                for d, ids in _domains(framework, elements).items()]
-    overall = sets.scores([i.id for i in rubric.items])
+    overall = sets.scores("overall", [i.id for i in rubric.items])
     counted_raters = sum(c for g, c in non_self.items() if g in counted)
     commenting = [r for r in responses if r.group in counted or r.group == SELF]
-    return {
+    report = {
         "appraisal_id": appraisal.id, "subject_ref": appraisal.subject_ref, "cycle": appraisal.cycle,
-        "status": "final" if appraisal.final else "provisional",
+        "status": "final",
         "rubric": appraisal.rubric_pin,
         "scale": {"min": rubric.scale.min, "max": rubric.scale.max, "labels": rubric.scale.labels,
                   "allow_na": rubric.scale.allow_na, "na_label": rubric.scale.na_label},
+        "thresholds": {"k": rubric.k, "k_comments": rubric.k_comments, "k_dispersion": rubric.k_dispersion},
         "raters": _raters(rubric, counts, visibility),
-        "overall": overall.json(rubric),
+        "overall": overall,
         "domains": domains,
         "elements": element_entries,
         "items": items,
-        "agreement": readings.agreement(overall.gap, overall.others_mean, rubric),
+        "agreement": readings.agreement(sets.exact.get("overall.gap"), sets.exact.get("overall.others"), rubric),
         "validity": readings.validity(rubric, counts),
         "comments": readings.comments(appraisal.id, commenting, _shown_group_of(visibility), counted_raters,
                                       rubric.k_comments),
         "priorities": readings.priorities(element_entries, framework, activities),
-        "hlm": _hlm(hlm, elements, sets, rubric),
+        "hlm": _hlm(hlm, elements, sets),
     }
+    finding = audit(sets.released, sets.rated, {r.rater for g in members if anonymous[g] for r in members[g]},
+                    rubric.k)
+    if finding is not None:
+        raise ReleaseRefused(f"Refused by the disclosure auditor: {finding.rule}")
+    return report
+
+
+Cell = tuple[str, str]  # (shown group, item id)
+
+
+class _RaterSets:
+    """The ratings of self and of each shown group, item by item, and the figures pooled from them.
+
+    A cell (a shown anonymous group's ratings of one item) counts only when at least k of its raters gave a
+    rating there (N/A gives none); a cell that does not count is in no figure at all, so no combination of
+    figures can isolate it. Cells of self and of named groups always count. Every figure made is recorded
+    with the answer positions it pools, for the auditor."""
+
+    def __init__(self, rubric: FeedbackRubric, own: list[Response], members: dict[str, list[Response]],
+                 anonymous: dict[str, bool]) -> None:
+        self.rubric = rubric
+        self.own = own
+        self.members = members
+        self.ratings: dict[Cell, Ratings] = {}
+        self.counts: dict[Cell, bool] = {}
+        self.rated: dict[tuple[str, str], bool] = {}
+        for group, responses in {**members, SELF: own}.items():
+            per_item = _item_ratings(rubric, responses)
+            for item_id, ratings in per_item.items():
+                self.ratings[(group, item_id)] = ratings
+                self.counts[(group, item_id)] = not anonymous.get(group, False) or ratings.n >= rubric.k
+        for r in [*own, *(r for rs in members.values() for r in rs)]:
+            for item_id, mark in r.answers.items():
+                self.rated[(r.rater, item_id)] = mark is not None
+        self.released: list[Released] = []
+        self.exact: dict[str, Fraction | None] = {}
+
+    def pooled(self, name: str, groups: Sequence[str], item_ids: Sequence[str]) -> dict[str, Any] | None:
+        """The figure of these groups' counting cells over these items (recorded as released); None when no
+        rater is in the groups; withheld when none of their cells counts."""
+        raters = [r for g in groups for r in (self.own if g == SELF else self.members[g])]
+        if not raters:
+            return None
+        cells = [(g, i) for g in groups for i in item_ids if self.counts[(g, i)]]
+        if not cells:
+            return withheld()
+        ratings = total(self.ratings[c] for c in cells)
+        self.exact[name] = ratings.mean
+        by_group = {g: [r.rater for r in (self.own if g == SELF else self.members[g])] for g in groups}
+        self.released.append(Released(name, frozenset((rater, i) for g, i in cells for rater in by_group[g])))
+        return figure(ratings, self.rubric.k_dispersion)
+
+    def scores(self, name: str, item_ids: Sequence[str]) -> dict[str, Any]:
+        """self, others, each shown group, gap and flag of an entry."""
+        own = self.pooled(f"{name}.self", [SELF], item_ids) if self.own else None
+        others = self.pooled(f"{name}.others", list(self.members), item_ids) if self.members else None
+        groups = {g: self.pooled(f"{name}.groups.{g}", [g], item_ids) for g in self.members}
+        gap = _difference(self.exact.get(f"{name}.self"), self.exact.get(f"{name}.others"))
+        self.exact[f"{name}.gap"] = gap
+        return {"self": own, "others": others, "groups": groups, "gap": json_number(gap),
+                "flag": readings.flag(gap, self.rubric.gap_threshold)}
+
+    def rwg(self, item_id: str) -> float | None:
+        """r_wg of the others' counting ratings of an item, from k_dispersion ratings."""
+        cells = [(g, item_id) for g in self.members if self.counts[(g, item_id)]]
+        ratings = total(self.ratings[c] for c in cells)
+        return rwg(ratings, self.rubric.scale.points) if ratings.n >= self.rubric.k_dispersion else None
+
+
+def _difference(a: Fraction | None, b: Fraction | None) -> Fraction | None:
+    return None if a is None or b is None else a - b
 
 
 def _item_ratings(rubric: FeedbackRubric, responses: Iterable[Response]) -> ItemRatings:
@@ -101,45 +177,6 @@ def _item_ratings(rubric: FeedbackRubric, responses: Iterable[Response]) -> Item
                 sums[item_id] += mark
                 squares[item_id] += mark * mark
     return {i: Ratings(n[i], sums[i], squares[i], na[i]) for i in n}
-
-
-@dataclass(frozen=True, slots=True)
-class _Scores:
-    """The pooled ratings of self, others and each shown group over some items."""
-
-    own: Ratings | None
-    others: Ratings | None
-    groups: dict[str, Ratings]
-
-    @property
-    def others_mean(self) -> Fraction | None:
-        return None if self.others is None else self.others.mean
-
-    @property
-    def gap(self) -> Fraction | None:
-        """self − others; None when either is missing."""
-        own = None if self.own is None else self.own.mean
-        others = self.others_mean
-        return None if own is None or others is None else own - others
-
-    def json(self, rubric: FeedbackRubric) -> dict[str, Any]:
-        gap = self.gap
-        return {"self": figure(self.own), "others": figure(self.others),
-                "groups": {g: figure(r) for g, r in self.groups.items()},
-                "gap": json_number(gap), "flag": readings.flag(gap, rubric.gap_threshold)}
-
-
-@dataclass(frozen=True, slots=True)
-class _RaterSets:
-    own: ItemRatings | None
-    others: ItemRatings | None
-    groups: dict[str, ItemRatings]
-
-    def scores(self, item_ids: Sequence[str]) -> _Scores:
-        def pooled(ratings: ItemRatings | None) -> Ratings | None:
-            return None if ratings is None else total(ratings[i] for i in item_ids)
-        return _Scores(pooled(self.own), pooled(self.others),
-                       {g: total(r[i] for i in item_ids) for g, r in self.groups.items()})
 
 
 def _elements(rubric: FeedbackRubric, framework: Framework) -> dict[str, list[str]]:
@@ -174,19 +211,29 @@ def _shown_group_of(visibility: Visibility) -> Callable[[str], str]:
 
 
 def _raters(rubric: FeedbackRubric, counts: Mapping[str, int], visibility: Visibility) -> dict[str, Any]:
-    shown = set(visibility.shown) | {SELF}
-    out: dict[str, Any] = {g: {"count": counts[g], "shown": g in shown and counts[g] > 0,
-                               "label": rubric.groups[g].label} for g in rubric.groups}
+    """Per rubric group whether it is shown, with its count only when that count is no secret: a named group, or
+    an anonymous one shown on its own (so of at least k). A group pooled or withheld is named with its reason."""
+    out: dict[str, Any] = {}
+    for g, group in rubric.groups.items():
+        entry: dict[str, Any] = {"label": group.label}
+        if counts[g] == 0:
+            entry |= {"count": 0, "shown": False}
+        elif g == SELF or g in visibility.shown:
+            entry |= {"count": counts[g], "shown": True}
+        else:
+            entry |= {"shown": False, "reason": "pooled" if visibility.pool_shown and g in visibility.pool
+                      else "fewer_than_k"}
+        out[g] = entry
     if visibility.pool:
-        out[POOL] = {"count": sum(counts[g] for g in visibility.pool), "shown": visibility.pool_shown,
-                     "label": POOL_LABEL, "groups": list(visibility.pool)}
-    withheld = sum(counts[g] for g in visibility.withheld)
-    out["withheld"] = {"count": withheld, "reason": readings.withheld_reason(withheld, rubric.k)}
+        pool = {"label": POOL_LABEL, "groups": list(visibility.pool)}
+        out[POOL] = pool | ({"count": sum(counts[g] for g in visibility.pool), "shown": True} if visibility.pool_shown
+                            else {"shown": False, "reason": "fewer_than_k"})
+    out["withheld"] = {"groups": list(visibility.withheld),
+                       "reason": readings.withheld_reason(bool(visibility.withheld), rubric.k)}
     return out
 
 
-def _hlm(hlm: Framework | None, elements: Mapping[str, list[str]], sets: _RaterSets,
-         rubric: FeedbackRubric) -> list[dict[str, Any]]:
+def _hlm(hlm: Framework | None, elements: Mapping[str, list[str]], sets: _RaterSets) -> list[dict[str, Any]]:
     """The results re-expressed as the Healthcare Leadership Model's dimensions, through its crosswalk from MLCF
     elements: a dimension pools the ratings of every item whose element maps to it."""
     if hlm is None:
@@ -196,6 +243,6 @@ def _hlm(hlm: Framework | None, elements: Mapping[str, list[str]], sets: _RaterS
         for dimension in hlm.crosswalk.get(element, ()):
             mapped.setdefault(dimension, []).append(element)
     return [{"id": d, "name": name, "elements": mapped[d],
-             **sets.scores([i for e in mapped[d] for i in elements[e]]).json(rubric)}
+             **sets.scores(f"hlm.{d}", [i for e in mapped[d] for i in elements[e]])}
             for d, name in hlm.domains.items() if d in mapped]
 

@@ -47,8 +47,8 @@ def render(report: Mapping[str, Any]) -> str:
                              for e in elements if e["domain_id"] == d["id"]]}
                for d in report["domains"]]
     return _TEMPLATE.render(
-        r=report, provisional=report["status"] == "provisional", scale_labels=_scale_labels(report["scale"]),
-        rater_rows=_rater_rows(raters), pool=raters.get(POOL), label=label, groups=groups,
+        r=report, scale_labels=_scale_labels(report["scale"]),
+        rater_rows=_rater_rows(raters, report["thresholds"]["k"]), pool=raters.get(POOL), label=label, groups=groups,
         agreement=AGREEMENT[report["agreement"]],
         profile=charts.domain_profile(report["domains"], scale), domains=domains,
         flagged={flag: [("Element", e["name"], e) for e in elements if e["flag"] == flag]
@@ -90,27 +90,27 @@ def _scale_labels(scale: Mapping[str, Any]) -> list[tuple[int, str]]:
     return [(v, scale["labels"].get(str(v), "")) for v in range(scale["min"], scale["max"] + 1)]
 
 
-def _rater_rows(raters: Mapping[str, Any]) -> list[tuple[str, int, str]]:
-    """(label, responses, how the group is shown) for each rubric group and, last, the pooled group."""
-    pool = raters.get(POOL)
-    pooled = pool["groups"] if pool else []
-    rows = []
+def _rater_rows(raters: Mapping[str, Any], k: int) -> list[tuple[str, int | str, str]]:
+    """(label, responses, how the group is shown) for each rubric group and, last, the pooled group. A group's
+    count is printed only where the report gives it (never for a group too small to show on its own)."""
+    rows: list[tuple[str, int | str, str]] = []
     for g, v in raters.items():
         if g in NOT_GROUPS or g == POOL:
             continue
-        if v["count"] == 0:
+        if v.get("count") == 0:
             status = "No responses"
         elif v["shown"]:
             status = "Shown as its own group"
-        elif g in pooled and pool["shown"]:
-            status = f"Too few to show alone: combined into “{pool['label']}”"
+        elif v.get("reason") == "pooled":
+            status = f"Too few to show alone: combined into “{raters[POOL]['label']}”"
         else:
             status = "Too few to keep anonymous: left out of every figure and comment"
-        rows.append((v["label"], v["count"], status))
+        rows.append((v["label"], v.get("count", f"fewer than {k}"), status))
+    pool = raters.get(POOL)
     if pool:
-        status = ("Shown as one group" if pool["shown"] else
-                  "Too few even combined: left out of every figure and comment")
-        rows.append((pool["label"], pool["count"], status))
+        rows.append((pool["label"], pool.get("count", f"fewer than {k}"),
+                     "Shown as one group" if pool["shown"] else
+                     "Too few even combined: left out of every figure and comment"))
     return rows
 
 

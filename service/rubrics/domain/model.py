@@ -12,7 +12,8 @@ Issues = list[tuple[str, str]]  # (JSON pointer, message)
 DEFAULTS: dict[str, dict[str, Any]] = {
     "recruitment": {"aggregation": "mean", "disagreement_threshold": 2, "appointability": [],
                     "tie_break": [], "components": []},
-    "appraisal_360": {"k": 3, "k_comments": 3, "min_raters": 8, "gap_threshold": 1.0, "good_cut": 4.0},
+    "appraisal_360": {"k": 3, "k_comments": 3, "k_dispersion": 5, "min_raters": 8, "gap_threshold": 1.0,
+                      "good_cut": 4.0},
     "engagement_survey": {"min_unit_size": 5},
 }
 SCALE_DEFAULTS = {"allow_na": False, "na_label": "Unable to comment"}

@@ -6,8 +6,10 @@
 - **Candidacies**: the campaign, the candidate's own fields, every scorecard (marks, evidence, comment)
   and moderation (mark, reason) and the current result. Panellists and moderators appear as `assessor-1`,
   `assessor-2`…, one label per person within a candidacy, never by their reference.
-- **Survey responses** the person gave (found by the pseudonym of their reference): the survey, their unit,
-  staff group and answers.
+- **What the person answered**: which appraisals (as a rater) and which surveys they answered, found by the
+  pseudonym of their reference, and when; never the answers, their group, unit or staff group: once an
+  appraisal or survey closes nothing held ties an answer to a person, and while it is open an export must
+  not be a way to read one.
 - **Audit events** about the above: what was done, when, by which key; for scorecards and moderations the
   station (and criterion) with assessors labelled. Events of raters' responses are left out: their times
   and groups would tell who rated and when, including groups too small to be shown.
@@ -25,7 +27,8 @@ NOTES = (
     "Raters' identities are not included: 360 feedback appears only as in the report shown to the subject.",
     "An open appraisal has no report yet; its report is made when it closes.",
     "Panellists and moderators are labelled assessor-1, assessor-2... within each candidacy.",
-    "Survey responses are those given under this reference; others' responses are not included.",
+    "Appraisals and surveys answered are listed with when; the answers themselves are never exported: once "
+    "an appraisal or survey closes, nothing held ties them to anyone.",
 )
 ASSESSOR_FIELDS = ("panellist_ref", "moderator_ref")
 APPRAISAL_ACTIONS = ("appraisal.opened", "appraisal.closed")  # not the raters' responses
@@ -95,6 +98,11 @@ def appraisal_event(event: Mapping[str, Any], at: str) -> dict[str, Any] | None:
 def subject_event(event: Mapping[str, Any], at: str) -> dict[str, Any]:
     """An audit event about the subject themselves (an earlier export)."""
     return {"action": event["action"], "actor": event["actor"], "at": at, "after": event["after"]}
+
+
+def answered(row: Mapping[str, Any], at: str) -> dict[str, Any]:
+    """One appraisal or survey the person answered: which, its state, and when they last answered."""
+    return {"kind": row["kind"], "id": str(row["id"]), "status": row["status"], "answered_at": at}
 
 
 def counts(document: Mapping[str, Any]) -> dict[str, int]:

@@ -31,7 +31,7 @@ def render(report: Mapping[str, Any]) -> str:
     hidden = [g for g in report["groups"] if not g["shown"]]
     one, many = BREAKDOWN[report["by"]]
     return _TEMPLATE.render(
-        r=report, provisional=report["status"] == "provisional", one=one, many=many, overall=overall,
+        r=report, one=one, many=many, overall=overall,
         band_colour=lambda label: charts.colour(bands, label),
         profile=charts.band_bars(_rows(overall, report, meta_names, names, subscales=False), bands,
                                  "The organisation's engagement index and meta-scales on 0-100")
@@ -43,8 +43,8 @@ def render(report: Mapping[str, Any]) -> str:
                                                 f"{g['key']}: the index and each sub-scale on 0-100",
                                                 legend=n == 0)}
                 for n, g in enumerate(shown)],
-        below=[g["key"] for g in hidden if g["respondents"] < report["min_unit_size"]],
-        complementary=[g["key"] for g in hidden if g["respondents"] >= report["min_unit_size"]],
+        below=[g["key"] for g in hidden if g["withheld"] == "fewer_than_min_unit_size"],
+        complementary=[g["key"] for g in hidden if g["withheld"] != "fewer_than_min_unit_size"],
         subscale_names=names, alignment=_alignment(report["alignment"]),
         alpha=[(names[s], value, _alpha_reading(value)) for s, value in report["alpha"].items()],
         bands=bands, num=_num, scale_labels=_scale_labels(report["scale"]))

@@ -17,6 +17,7 @@ SCOPES = (
     "webhooks:manage",
     "subjects:export",
     "subjects:erase",
+    "audit:read",
 )
 TOKEN_PREFIX = "mlcf_"  # noqa: S105 - a public marker, not a secret
 

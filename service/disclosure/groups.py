@@ -1,9 +1,7 @@
-"""Small-group suppression: which groups of people may be shown without identifying anyone in them.
+"""Which rater groups of a 360 report are shown, pooled or withheld, from the number of raters in each.
 
-The rules every report of individuals' answers follows, as pure functions over group sizes: rater
-groups of a 360 report (`rater_groups`) and the units or staff groups of a survey report
-(`survey_groups`). A group that is not shown contributes to no figure of its own, and the rules make
-sure no shown figure can be differenced against another to recover it.
+A group that is not shown contributes to no figure, so no shown figure can be differenced against another
+to recover it; which of a shown group's ratings count is the report's next rule (appraisals/domain/report.py).
 """
 
 from __future__ import annotations
@@ -54,27 +52,3 @@ def rater_groups(counts: Mapping[str, int], anonymous: Mapping[str, bool], k: in
         shown[POOL] = pool
     withheld = tuple(g for g in small if not pool_shown)
     return Visibility(shown, pool, pool_shown, withheld)
-
-
-
-def survey_groups(counts: Mapping[str, int], min_size: int) -> tuple[bool, frozenset[str]]:
-    """Whether a survey's organisation total is shown, and which of its groups (units or staff groups) are.
-
-    - the total is shown when the survey has at least `min_size` respondents;
-    - a group with fewer than `min_size` respondents is suppressed;
-    - complementary suppression: when exactly one group is suppressed and the total is shown, the total
-      minus the shown groups would be that group, so the next smallest group is suppressed too: the one
-      with the fewest respondents, and of those the first by key in sorted order. Two or more suppressed
-      groups only ever reveal their sum, and nothing more is suppressed.
-
-    When the total is not shown, no group is (each is smaller than the total).
-    """
-    total_shown = sum(counts.values()) >= min_size
-    if not total_shown:
-        return False, frozenset()
-    small = {g for g, c in counts.items() if c < min_size}
-    if len(small) == 1:
-        rest = sorted((c, g) for g, c in counts.items() if g not in small)
-        if rest:
-            small.add(rest[0][1])
-    return True, frozenset(g for g in counts if g not in small)
