@@ -1,5 +1,6 @@
-"""360 report: a provisional and a final report of 40 raters x 60 items, as JSON and HTML, one request at a time;
-the pure build_report (and the HTML rendering) in-process on the same responses; RSS of the web process.
+"""360 report of 40 raters x 60 items: the progress answer while open, the close that makes the report (the
+disclosure auditor included), the final report as JSON and HTML, one request at a time; the pure build_report
+with its auditor (and the HTML rendering) in-process on the same responses; RSS of the web process.
 
 BENCH_REPORT_REQUESTS (200) timed requests per endpoint, after BENCH_REPORT_WARMUP (10) unmeasured ones, and
 never more than BENCH_REPORT_SECONDS (8) of timed requests per endpoint, so the run stays under a minute.
@@ -18,7 +19,7 @@ from typing import Any
 
 import aiohttp
 
-from bench.support import child, free_port, fresh_database, median_ms, profile, rss_mb, sequential_gets
+from bench.support import child, free_port, fresh_database, median_ms, percentile, profile, rss_mb, sequential_gets
 from service import db
 from service.appraisals import store
 from service.appraisals.domain.model import FeedbackRubric, Response
@@ -123,14 +124,21 @@ async def in_process(url: str, org_id: uuid.UUID, appraisal: dict[str, Any], rub
     finally:
         await conn.close()
     stored = [Response(r["rater_key"].hex(), r["group_id"], r["answers"], r["comments"]) for r in rows]
-    about = Appraisal(appraisal["id"], appraisal["subject_ref"], appraisal["cycle"], False, appraisal["rubric"])
+    about = Appraisal(appraisal["id"], appraisal["subject_ref"], appraisal["cycle"], appraisal["rubric"])
 
     def build() -> dict[str, Any]:
         return build_report(about, rubric, loaded.frameworks["mlcf"], stored, activities=loaded.development,
                             hlm=loaded.frameworks.get("hlm"))
 
     report = build()
-    out = {"responses": len(stored), "build_report_ms": median_ms(build, IN_PROCESS_CALLS),
+    times = []
+    for _ in range(IN_PROCESS_CALLS):
+        started = time.perf_counter()
+        build()
+        times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    out = {"responses": len(stored),
+           "build_report_ms": {"median": round(percentile(times, 50), 2), "p99": round(percentile(times, 99), 2)},
            "json_encode_ms": median_ms(lambda: dumps_bytes(report), IN_PROCESS_CALLS),
            "html_render_ms": median_ms(lambda: render(report), calls=50)}
     if os.environ.get("BENCH_PROFILE"):
@@ -167,18 +175,23 @@ async def run() -> dict[str, Any]:
                                         json=body) as r:
                         if r.status != 201:
                             raise RuntimeError(f"response {rater_ref}: {r.status} {await r.text()}")
+                pid = proc.pid
+                out["progress_while_open_ms"] = await sequential_gets(
+                    http, report_url, pid, warmup=WARMUP, requests=REQUESTS, seconds=SECONDS, status=409)
+                started = time.perf_counter()
+                async with http.post(f"{base}/v1/appraisals/{appraisal['id']}/close") as r:
+                    if r.status != 200:
+                        raise RuntimeError(f"close: {r.status} {await r.text()}")
+                out["close_ms"] = round((time.perf_counter() - started) * 1000, 1)
                 async with http.get(report_url) as r:
                     report = await r.json()
                 out["report_check"] = {"valid": report["validity"]["valid"], "comments": len(report["comments"]),
                                        "shown_groups": sorted(report["overall"]["groups"]),
                                        "others_n": report["overall"]["others"]["n"],
-                                       "others_n_na": report["overall"]["others"]["n_na"]}
-                pid = proc.pid
-                out["report_json_ms"] = await timed(http, report_url, pid)
-                out["report_html_ms"] = await timed(http, report_url + ".html", pid)
-                async with http.post(f"{base}/v1/appraisals/{appraisal['id']}/close") as r:
-                    if r.status != 200:
-                        raise RuntimeError(f"close: {r.status} {await r.text()}")
+                                       "others_n_na": report["overall"]["others"]["n_na"],
+                                       "withheld_item_figures": sum(
+                                           bool(f and f.get("withheld")) for i in report["items"]
+                                           for f in i["groups"].values())}
                 out["final_report_json_ms"] = await timed(http, report_url, pid)
                 out["final_report_html_ms"] = await timed(http, report_url + ".html", pid)
                 out["rss_mb"] = round(rss_mb(pid), 1)
@@ -187,11 +200,12 @@ async def run() -> dict[str, Any]:
             shutil.rmtree(rubrics.parent, ignore_errors=True)
     out["build_report_in_process_ms"] = out["in_process"]["build_report_ms"]
     out["web_cpu_ms_per_report"] = {k: out[f"{k}_ms"]["web_cpu_ms_per_request"]
-                                    for k in ("report_json", "report_html", "final_report_json", "final_report_html")}
+                                    for k in ("progress_while_open", "final_report_json", "final_report_html")}
     out["target_report_ms"] = TARGET_MS
-    out["met"] = all(out[k][p] <= TARGET_MS for k in ("report_json_ms", "final_report_json_ms")
-                     for p in ("median", "p99"))
-    out["html_within_the_json_target"] = all(out[k][p] <= TARGET_MS for k in ("report_html_ms", "final_report_html_ms")
-                          for p in ("median", "p99"))
+    # The report is made once, at close (build_report, the auditor included), then read as stored.
+    out["met"] = all(v <= TARGET_MS for v in (*out["in_process"]["build_report_ms"].values(),
+                                               out["final_report_json_ms"]["median"],
+                                               out["final_report_json_ms"]["p99"]))
+    out["html_within_the_json_target"] = all(out["final_report_html_ms"][p] <= TARGET_MS for p in ("median", "p99"))
     out["seconds"] = round(time.monotonic() - started, 1)
     return out

@@ -3,6 +3,11 @@
 -- person replace their answer while it is open); at close the answers move under a random key and lose
 -- their submission time. Response audit events keep only that a response came.
 
+-- A survey's release is made once, at close, like an appraisal's report: what is shown and withheld and both
+-- reports (by unit, by staff group), as the disclosure auditor passed them. Surveys closed before this are
+-- released on their first read.
+ALTER TABLE surveys ADD COLUMN release jsonb;
+
 CREATE TABLE appraisal_participants (
     org_id        uuid NOT NULL,
     appraisal_id  uuid NOT NULL,

@@ -13,7 +13,10 @@ of the cells whose two ends have different values: the edges cut when the graph 
 edge per non-empty cell, weighted by its people) is split by value. The lightest non-empty such set is a
 minimum cut of a connected part of that graph (a cut into two sides loses nothing: merging values only
 drops edges). A release discloses something about fewer than `threshold` people exactly when some connected
-part has a minimum cut below the threshold. Minimum cuts are Stoer–Wagner's (networkx).
+part has a minimum cut below the threshold. The graph is bipartite and one side is usually small (a handful of
+staff groups), so a part's minimum cut is found by placing that side's nodes every possible way and letting
+each node of the other side take its cheaper side; a part with many nodes on both sides goes to
+Stoer–Wagner (networkx).
 """
 
 from __future__ import annotations
@@ -48,45 +51,121 @@ class Cut:
     crossing: frozenset[Cell]
 
 
+Node = tuple[str, str | None]
+Graph = dict[Node, dict[Node, int]]
+ENUMERATED = 12  # a part with at most this many nodes on its smaller side is cut by enumeration
+
+
+def _graph(weights: Mapping[Cell, int], released: Margins) -> tuple[Graph, dict[tuple[Node, Node], list[Cell]]]:
+    """Rows and columns as nodes (every unreleased row one node, every unreleased column another, the two one
+    node when the total is not released), an edge per non-empty cell between its row and its column; and the
+    cells of each edge."""
+    def row(key: str) -> Node:
+        if key in released.rows:
+            return ("row", key)
+        return UNRELEASED_ROWS if released.total else UNRELEASED_COLUMNS
+
+    def column(key: str) -> Node:
+        return ("column", key) if key in released.columns else UNRELEASED_COLUMNS
+
+    graph: Graph = {}
+    cells: dict[tuple[Node, Node], list[Cell]] = {}
+    for (r, c), weight in weights.items():
+        a, b = row(r), column(c)
+        if weight <= 0 or a == b:
+            continue
+        graph.setdefault(a, {})[b] = graph.get(a, {}).get(b, 0) + weight
+        graph.setdefault(b, {})[a] = graph[a][b]
+        cells.setdefault((a, b), []).append((r, c))
+        cells.setdefault((b, a), []).append((r, c))
+    return graph, cells
+
+
+def _parts(graph: Graph) -> list[list[Node]]:
+    """The connected parts of the graph, each in a fixed order."""
+    seen: set[Node] = set()
+    parts = []
+    for start in sorted(graph, key=str):
+        if start in seen:
+            continue
+        part, queue = [], [start]
+        seen.add(start)
+        while queue:
+            node = queue.pop()
+            part.append(node)
+            for other in graph[node]:
+                if other not in seen:
+                    seen.add(other)
+                    queue.append(other)
+        parts.append(sorted(part, key=str))
+    return parts
+
+
+def _min_cut(graph: Graph, part: list[Node]) -> tuple[int, frozenset[Node]]:
+    """The minimum cut of a connected part of the graph, and the nodes on one side of it.
+
+    The graph is nearly bipartite (rows against columns; only the node of unreleased rows and columns, when the
+    total is not released, meets both). So the nodes are split into a small set S that is placed every
+    possible way (the first always on side A) and the rest, no two of them adjacent, each of which then goes
+    where it cuts less, on its own; the cut is the edges crossing within S plus each other node's cheaper
+    side. When everything lands on side A, the cheapest non-empty cut moves one other node over (its whole
+    degree). A part whose S would be large goes to Stoer–Wagner."""
+    rows = [n for n in part if n[0] in ("row", "rows")]
+    columns = [n for n in part if n[0] not in ("row", "rows")]
+    small, large = (rows, columns) if len(rows) <= len(columns) else (columns, rows)
+    joined = [n for n in large if any(other in large for other in graph[n])]
+    chosen = small + [n for n in joined if n not in small]
+    free = [n for n in large if n not in joined]
+    if len(chosen) > ENUMERATED or not free:
+        sub = nx.Graph()
+        sub.add_weighted_edges_from((a, b, w) for a in part for b, w in graph[a].items())
+        weight, (side, _) = nx.stoer_wagner(sub)
+        return weight, frozenset(side)
+    best: tuple[int, frozenset[Node]] | None = None
+    for mask in range(1 << (len(chosen) - 1)):
+        on_b = {chosen[i + 1] for i in range(len(chosen) - 1) if mask >> i & 1}
+        side_a = {n for n in chosen if n not in on_b}
+        total = sum(w for a in side_a for b, w in graph[a].items() if b in on_b)
+        for node in free:
+            to_b = sum(w for other, w in graph[node].items() if other in on_b)
+            to_a = sum(graph[node].values()) - to_b
+            if to_b <= to_a:
+                side_a.add(node)
+                total += to_b
+            else:
+                total += to_a
+        if not on_b:  # everything on one side: the lightest single node moved over
+            moved = min(free, key=lambda n: (sum(graph[n].values()), str(n)))
+            total, side_a = sum(graph[moved].values()), {moved}
+        if best is None or total < best[0]:
+            best = (total, frozenset(side_a))
+    assert best is not None
+    return best
+
+
+def _cut(cells: dict[tuple[Node, Node], list[Cell]], side: frozenset[Node], weight: int) -> Cut:
+    crossing = frozenset(c for (a, b), edge in cells.items() if a in side and b not in side for c in edge)
+    return Cut(weight, side, crossing)
+
+
 def lightest_cut(weights: Mapping[Cell, int], released: Margins) -> Cut | None:
     """The lightest non-empty set of people that a combination of the released figures rests on, or None when
     no combination rests on anyone (every figure released is a sum of whole parts no combination splits)."""
-    def node(kind: str, key: str) -> tuple[str, str | None]:
-        if kind == "rows":
-            if key in released.rows:
-                return ("row", key)
-            return UNRELEASED_ROWS if released.total else UNRELEASED_COLUMNS
-        return ("column", key) if key in released.columns else UNRELEASED_COLUMNS
-
-    graph = nx.Graph()
-    for (row, column), weight in weights.items():
-        if weight <= 0:
-            continue
-        a, b = node("rows", row), node("columns", column)
-        if a == b:
-            continue
-        if graph.has_edge(a, b):
-            graph[a][b]["weight"] += weight
-            graph[a][b]["cells"].append((row, column))
-        else:
-            graph.add_edge(a, b, weight=weight, cells=[(row, column)])
+    graph, cells = _graph(weights, released)
     best: Cut | None = None
-    for part in sorted(nx.connected_components(graph), key=lambda c: sorted(map(str, c))):
+    for part in _parts(graph):
         if len(part) < 2:
             continue
-        sub = graph.subgraph(part)
-        weight, (side, _) = nx.stoer_wagner(sub)
+        weight, side = _min_cut(graph, part)
         if best is None or weight < best.weight:
-            one = frozenset(side)
-            crossing = frozenset(c for a, b, cells in sub.edges(data="cells") if (a in one) != (b in one)
-                                 for c in cells)
-            best = Cut(weight, one, crossing)
+            best = _cut(cells, side, weight)
     return best
 
 
 def discloses(weights: Mapping[Cell, int], released: Margins, threshold: int) -> Cut | None:
-    """The lightest cut when it rests on 1 … threshold−1 people (a disclosure), else None. Planning and
-    auditing a release weigh the same cells and margins many times over, so answers are remembered."""
+    """A set of 1 … threshold−1 people some combination of the released figures rests on (a disclosure), or
+    None when there is none. Planning and auditing a release weigh the same cells and margins many times over,
+    so answers are remembered."""
     return _discloses(tuple(sorted((c, w) for c, w in weights.items() if w > 0)), released, threshold)
 
 

@@ -11,7 +11,9 @@ is a non-zero function of P's answers alone (a rating, a difference of two ratin
 ratings...), for 1 ≤ |P| < k. That is decided exactly:
 
 1. positions that lie in exactly the same figures form an *atom*: every combination has the same
-   coefficient on all of an atom's positions, so an atom is one column;
+   coefficient on all of an atom's positions, so an atom is one column. Figures are given as unions of
+   disjoint *blocks* of positions (a 360 report's blocks are its cells: one group's answers to one item), so
+   positions are grouped block by block: an atom is the blocks of one signature;
 2. a combination supported on P's answers can only use atoms all of whose people are in P, so only atoms of
    1 … k−1 people ("small" atoms) can be in one. With none, the release is safe (the common case, checked
    at the cost of grouping positions);
@@ -37,29 +39,35 @@ MAX_CANDIDATE_SETS = 5000  # beyond this many sets of people to try, the release
 
 @dataclass(frozen=True, slots=True)
 class Released:
-    """One released figure: where it appears in the report, and every answer position it pools."""
+    """One released figure: where it appears in the report, and the blocks of answer positions it pools."""
 
     name: str
-    positions: frozenset[Position]
+    blocks: frozenset[int]
 
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """Why a release is rejected: the rule broken, and the released figures that break it together."""
+    """Why a release is rejected: the rule broken, and the released figures holding what is disclosed."""
 
     rule: str
     figures: tuple[str, ...]
 
 
-def audit(released: Sequence[Released], rated: Mapping[Position, bool], anonymous: Collection[str],
-          k: int) -> Finding | None:
+def audit(released: Sequence[Released], blocks: Sequence[frozenset[Position]], rated: Mapping[Position, bool],
+          anonymous: Collection[str], k: int) -> Finding | None:
     """None when no combination of the released figures says anything about fewer than `k` anonymous people;
-    otherwise the first finding. `rated[pos]` is False for an N/A answer; people not in `anonymous` are named."""
+    otherwise the first finding. `blocks[b]` are the positions of block b (blocks never share a position);
+    `rated[pos]` is False for an N/A answer; people not in `anonymous` are named."""
+    seen: set[Position] = set()
+    for block in blocks:
+        if seen & block:
+            return Finding("blocks share answer positions", ())
+        seen |= block
     try:
-        every = _check(released, lambda p: p[0] in anonymous, k)
+        every = _check(released, blocks, lambda p: p[0] in anonymous, k)
         if every is not None:
             return Finding("counts of fewer than k raters' answers are determined", every)
-        ratings = _check(released, lambda p: p[0] in anonymous and rated.get(p, False), k)
+        ratings = _check(released, blocks, lambda p: p[0] in anonymous and rated.get(p, False), k)
         if ratings is not None:
             return Finding("ratings of fewer than k raters are determined", ratings)
     except Undecided as e:
@@ -67,16 +75,18 @@ def audit(released: Sequence[Released], rated: Mapping[Position, bool], anonymou
     return None
 
 
-def _check(released: Sequence[Released], unknown: Callable[[Position], bool], k: int) -> tuple[str, ...] | None:
+def _check(released: Sequence[Released], blocks: Sequence[frozenset[Position]], unknown: Callable[[Position], bool],
+           k: int) -> tuple[str, ...] | None:
     """The figures of a disclosing combination over the positions that are `unknown`, or None."""
-    signature: dict[Position, list[int]] = {}
+    signature: dict[int, list[int]] = {}
     for n, figure in enumerate(released):
-        for pos in figure.positions:
-            if unknown(pos):
-                signature.setdefault(pos, []).append(n)
+        for block in figure.blocks:
+            signature.setdefault(block, []).append(n)
     atoms: dict[tuple[int, ...], set[str]] = {}
-    for pos, rows in signature.items():
-        atoms.setdefault(tuple(rows), set()).add(pos[0])
+    for block, rows in signature.items():
+        people = {person for person, item in blocks[block] if unknown((person, item))}
+        if people:
+            atoms.setdefault(tuple(rows), set()).update(people)
     small = [(rows, frozenset(people)) for rows, people in atoms.items() if len(people) < k]
     if not small:
         return None

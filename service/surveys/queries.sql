@@ -36,6 +36,13 @@ UPDATE surveys SET status = 'closed', closed_at = now()
 WHERE org_id = $1 AND id = $2
 RETURNING id, reference, title, rubric_id, rubric_version, rubric_hash, status, created_at, closed_at;
 
+-- name: release
+-- What a closed survey releases, made once (null for a survey closed before releases were stored).
+SELECT release FROM surveys WHERE org_id = $1 AND id = $2;
+
+-- name: release_store
+UPDATE surveys SET release = $3 WHERE org_id = $1 AND id = $2 AND status = 'closed' AND release IS NULL;
+
 -- name: response_rekey
 -- Moves a response stored under one of a person's earlier pseudonyms ($4) to their current one ($3),
 -- unless one is stored under the current one already (and the same for their participation).

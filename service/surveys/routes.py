@@ -85,15 +85,14 @@ async def put_response(request: web.Request) -> web.Response:
 @requires("survey:write")
 async def close(request: web.Request) -> web.Response:
     async with db.transaction(request.app[POOL]) as conn:
-        row = await usecases.close(conn, caller(request), request.app[CONFIG].base_url, survey_id(request))
+        row = await usecases.close(conn, caller(request), request.app[CATALOGUE], request.app[CONFIG].base_url,
+                                   survey_id(request))
     return json_response(usecases.survey_json(row))
 
 
 async def _report(request: web.Request) -> dict[str, Any]:
     by = breakdown(request)
-    _, report = await usecases.report(request.app[POOL], caller(request), request.app[CATALOGUE],
-                                      survey_id(request), by)
-    return report
+    return await usecases.report(request.app[POOL], caller(request), request.app[CATALOGUE], survey_id(request), by)
 
 
 @routes.get(BASE + "/report")

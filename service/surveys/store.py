@@ -41,6 +41,14 @@ async def close(conn: asyncpg.Connection, org_id: uuid.UUID, survey_id: uuid.UUI
     return await conn.fetchrow(QUERIES["survey_close"], org_id, survey_id)
 
 
+async def release(conn: Connection, org_id: uuid.UUID, survey_id: uuid.UUID) -> dict[str, Any] | None:
+    return await conn.fetchval(QUERIES["release"], org_id, survey_id)
+
+
+async def store_release(conn: Connection, org_id: uuid.UUID, survey_id: uuid.UUID, stored: dict[str, Any]) -> None:
+    await conn.execute(QUERIES["release_store"], org_id, survey_id, stored)
+
+
 async def rekey_response(conn: asyncpg.Connection, org_id: uuid.UUID, survey_id: uuid.UUID, current: bytes,
                          earlier: list[bytes]) -> None:
     """Move the response stored under an earlier pseudonym of the person to their current pseudonym."""

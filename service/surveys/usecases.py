@@ -18,7 +18,7 @@ from service.pseudonyms import earlier_pseudonyms, pseudonym
 from service.rubrics.catalogue import Catalogue, RubricVersion
 from service.surveys import store
 from service.surveys.domain.model import SurveyRubric, answer_issues
-from service.surveys.domain.release import Scored, released
+from service.surveys.domain.release import Scored, released, restored, stored
 from service.surveys.domain.report import Respondent, Survey, tally
 from service.surveys.domain.scoring import Plan
 from service.surveys.domain.trend import compare
@@ -95,26 +95,39 @@ async def submit_response(conn: asyncpg.Connection, who: Caller, catalogue: Cata
             "answers": answers, "submitted_at": rfc3339(stored["submitted_at"]), "replaced": stored["replaced"]}
 
 
-async def scored(conn: Connection, who: Caller, catalogue: Catalogue, row: asyncpg.Record) -> Scored:
-    """A closed survey's responses, added up for its figures, and what of them is released."""
+async def scored(conn: Connection, who: Caller, catalogue: Catalogue, row: asyncpg.Record,
+                 kept: dict[str, Any] | None = None) -> Scored:
+    """A closed survey's responses, added up for its figures, and what of them is released: as kept at close
+    (`kept`), or planned and audited now."""
     version, rubric, plan = await pinned_rubric(catalogue, conn, row)
     respondents = [Respondent(r["unit"], r["staff_group"], r["answers"])
                    for r in await store.responses(conn, who.org_id, row["id"])]
     survey = Survey(str(row["id"]), row["reference"], row["title"], version.pin)
-    return released(survey, rubric, plan, tally(plan, respondents))
+    tallies = tally(plan, respondents)
+    return released(survey, rubric, plan, tallies) if kept is None else restored(survey, rubric, plan, tallies, kept)
+
+
+async def release(conn: Connection, who: Caller, catalogue: Catalogue, row: asyncpg.Record) -> dict[str, Any]:
+    """What a closed survey releases, as made at close (made and kept now for one closed before releases were
+    kept)."""
+    kept = await store.release(conn, who.org_id, row["id"])
+    if kept is None:
+        kept = stored(await scored(conn, who, catalogue, row))
+        await store.store_release(conn, who.org_id, row["id"], kept)
+    return kept
 
 
 async def report(conn: Connection, who: Caller, catalogue: Catalogue, survey_id: uuid.UUID, by: str
-                 ) -> tuple[Scored, dict[str, Any]]:
-    """The report of a closed survey broken down by `by`; while open, 409 with progress only."""
+                 ) -> dict[str, Any]:
+    """The report of a closed survey broken down by `by`, as released at close; while open, 409 with progress
+    only."""
     row = await survey_or_404(conn, who, survey_id)
     if row["status"] != "closed":
         _, rubric, _ = await pinned_rubric(catalogue, conn, row)
         counts = await store.group_counts(conn, who.org_id, row["id"], by)
         raise not_released("survey", sum(counts.values()),
                            {key: n >= rubric.min_unit_size for key, n in sorted(counts.items())})
-    s = await scored(conn, who, catalogue, row)
-    return s, s.reports[by]
+    return (await release(conn, who, catalogue, row))["reports"][by]
 
 
 async def trend(conn: Connection, who: Caller, catalogue: Catalogue, survey_id: uuid.UUID, earlier_id: uuid.UUID,
@@ -127,17 +140,20 @@ async def trend(conn: Connection, who: Caller, catalogue: Catalogue, survey_id: 
             if r["status"] == "open") + " is still open")
     if later_row["rubric_id"] != earlier_row["rubric_id"]:
         raise Conflict("The surveys use different rubrics, so their figures do not measure the same things")
-    later = await scored(conn, who, catalogue, later_row)
-    return compare(later, await scored(conn, who, catalogue, earlier_row), by)
+    later = await scored(conn, who, catalogue, later_row, await release(conn, who, catalogue, later_row))
+    earlier = await scored(conn, who, catalogue, earlier_row, await release(conn, who, catalogue, earlier_row))
+    return compare(later, earlier, by)
 
 
-async def close(conn: asyncpg.Connection, who: Caller, base_url: str, survey_id: uuid.UUID) -> asyncpg.Record:
-    """Close the survey: its responses are final and unlinked from their respondents; emit
-    survey.report_ready and audit (409 if closed)."""
+async def close(conn: asyncpg.Connection, who: Caller, catalogue: Catalogue, base_url: str,
+                survey_id: uuid.UUID) -> asyncpg.Record:
+    """Close the survey: its responses are final and unlinked from their respondents, and its release (both
+    reports, checked by the auditor) is made and kept; emit survey.report_ready and audit (409 if closed)."""
     row = await survey_or_404(conn, who, survey_id, for_update=True)
     if row["status"] != "open":
         raise Conflict("The survey is already closed")
     row = await store.close(conn, who.org_id, row["id"])
+    await store.store_release(conn, who.org_id, row["id"], stored(await scored(conn, who, catalogue, row)))
     await store.unlink_responses(conn, who.org_id, row["id"], row["closed_at"])
     await emit(conn, who.org_id, "survey.report_ready", report_ready(row, base_url))
     await audit.record(conn, who, "survey.closed", "survey", row["id"], before={"status": "open"},

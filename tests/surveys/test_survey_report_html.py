@@ -72,6 +72,7 @@ def test_a_withheld_figure_is_a_dash_with_a_note_never_a_number() -> None:
     assert "None" not in html
     row = re.search(rf'<tr class="sub"><td>{REPORT["subscales"][0]["name"]}</td>(.*?)</tr>', html, flags=re.DOTALL)
     assert row and re.findall(r'<td class="n">([^<]*)</td>', row.group(1)) == ["–", "–", "–"]
+    assert sum("withheld to keep respondents anonymous" in c for c in charts(html)) == 1  # the sub-scales chart
 
 
 def test_alignment_in_words_or_why_it_is_not_shown() -> None:

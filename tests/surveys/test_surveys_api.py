@@ -108,7 +108,7 @@ async def test_a_respondent_answering_again_replaces_their_response_and_is_never
     assert "RESP-42" not in logged.out + logged.err
 
 
-async def test_close_freezes_responses_and_reports_in_every_format(api: Api) -> None:
+async def test_close_freezes_responses_and_reports_in_every_format(api: Api, conn: asyncpg.Connection) -> None:
     survey = await new_survey(api)
     ids = await item_ids(api)
     for n in range(12):
@@ -155,6 +155,17 @@ async def test_close_freezes_responses_and_reports_in_every_format(api: Api) -> 
     assert html.status == 200 and html.content_type == "text/html"
     assert html.headers["Content-Security-Policy"].startswith("default-src 'none'")
     assert "Engagement 2026" in html.text and "Surgery" in html.text and 'class="banner"' not in html.text
+    # The release is made once, at close, and read back as it was; one closed before releases were kept is
+    # made on its first read, the same.
+    await conn.execute("UPDATE survey_responses SET answers = '{}'")
+    assert (await api.get(f"/v1/surveys/{survey['id']}/report")).json == report
+    kept = await conn.fetchval("SELECT release FROM surveys")
+    assert kept["reports"]["unit"] == report and set(kept) == {"hidden", "reports"}
+    await conn.execute("UPDATE surveys SET release = NULL")
+    await conn.execute("UPDATE survey_responses SET answers = $1",
+                       [None] * len(ids))  # (so that a recomputation would show)
+    remade = (await api.get(f"/v1/surveys/{survey['id']}/report")).json
+    assert remade != report and await conn.fetchval("SELECT release IS NOT NULL FROM surveys")
 
 
 async def test_compare_two_closed_surveys(api: Api) -> None:

@@ -91,8 +91,8 @@ def build_report(appraisal: Appraisal, rubric: FeedbackRubric, framework: Framew
         "priorities": readings.priorities(element_entries, framework, activities),
         "hlm": _hlm(hlm, elements, sets),
     }
-    finding = audit(sets.released, sets.rated, {r.rater for g in members if anonymous[g] for r in members[g]},
-                    rubric.k)
+    finding = audit(sets.released, sets.blocks, sets.rated,
+                    {r.rater for g in members if anonymous[g] for r in members[g]}, rubric.k)
     if finding is not None:
         raise ReleaseRefused(f"Refused by the disclosure auditor: {finding.rule}")
     return report
@@ -126,6 +126,11 @@ class _RaterSets:
             for item_id, mark in r.answers.items():
                 self.rated[(r.rater, item_id)] = mark is not None
         self.released: list[Released] = []
+        self.block: dict[Cell, int] = {}  # each cell's block of answer positions, for the auditor
+        self.blocks: list[frozenset[tuple[str, str]]] = []
+        for group, item_id in self.counts:
+            self.block[(group, item_id)] = len(self.blocks)
+            self.blocks.append(frozenset((r.rater, item_id) for r in (own if group == SELF else members[group])))
         self.exact: dict[str, Fraction | None] = {}
 
     def pooled(self, name: str, groups: Sequence[str], item_ids: Sequence[str]) -> dict[str, Any] | None:
@@ -139,8 +144,7 @@ class _RaterSets:
             return withheld()
         ratings = total(self.ratings[c] for c in cells)
         self.exact[name] = ratings.mean
-        by_group = {g: [r.rater for r in (self.own if g == SELF else self.members[g])] for g in groups}
-        self.released.append(Released(name, frozenset((rater, i) for g, i in cells for rater in by_group[g])))
+        self.released.append(Released(name, frozenset(self.block[c] for c in cells)))
         return figure(ratings, self.rubric.k_dispersion)
 
     def scores(self, name: str, item_ids: Sequence[str]) -> dict[str, Any]:

@@ -36,3 +36,13 @@ def released(survey: Survey, rubric: SurveyRubric, plan: Plan, tallies: Tallies)
     if finding is not None:
         raise ReleaseRefused(f"Refused by the disclosure auditor: {finding.rule}")
     return Scored(survey, rubric, plan, tallies, release, reports)
+
+
+def stored(scored: Scored) -> dict[str, Any]:
+    """What is kept of a release: what it hides, and both reports."""
+    return {"hidden": scored.release.to_json(), "reports": scored.reports}
+
+
+def restored(survey: Survey, rubric: SurveyRubric, plan: Plan, tallies: Tallies, kept: dict[str, Any]) -> Scored:
+    """A release as it was made (for comparing surveys: the same figures, the same withheld)."""
+    return Scored(survey, rubric, plan, tallies, Release.from_json(kept["hidden"]), kept["reports"])

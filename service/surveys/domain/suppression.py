@@ -16,9 +16,9 @@ margins of the unit × staff-group table (service/disclosure/margins.py), measur
    beside the meta-scales: wholes.py), so each such combination is weighed by the respondents it rests on,
    over the groups where the whole and its parts it needs are released. While a combination rests on too
    few, one more group is hidden for that
-   measure (`protects_another_group`): the smallest shown group (by respondents, then unit before staff
-   group, then key) whose hiding leaves no lighter cut, else the smallest next to the cut, else the
-   organisation.
+   measure (`protects_another_group`): of the groups next to the cut (its cells' units and staff groups,
+   and those on its side), then of the others, the smallest (by respondents, then unit before staff group,
+   then key) whose hiding leaves no lighter cut; else the smallest next to the cut; else the organisation.
 
 Each step hides something, so the plan ends; hiding everything is always safe.
 """
@@ -49,6 +49,14 @@ class Release:
     def reason(self, measure: str, group: Group) -> str | None:
         return self.hidden[measure].get(group)
 
+    def to_json(self) -> dict[str, list[list[str]]]:
+        return {m: [[kind, key, why] for (kind, key), why in sorted(hidden.items())]
+                for m, hidden in self.hidden.items()}
+
+    @classmethod
+    def from_json(cls, stored: dict[str, list[list[str]]]) -> Release:
+        return cls({m: {(kind, key): why for kind, key, why in rows} for m, rows in stored.items()})
+
     def margins(self, measure: str, units: frozenset[str], staff_groups: frozenset[str]) -> Margins:
         hidden = self.hidden[measure]
         return Margins(frozenset(u for u in units if ("unit", u) not in hidden),
@@ -65,13 +73,12 @@ class Table:
     plan: Plan
     _rests_on: dict[Combination, dict[Cell, int]] = field(default_factory=dict)
 
-    @property
-    def units(self) -> frozenset[str]:
-        return frozenset(u for u, _ in self.cells)
+    units: frozenset[str] = field(init=False)
+    staff_groups: frozenset[str] = field(init=False)
 
-    @property
-    def staff_groups(self) -> frozenset[str]:
-        return frozenset(s for _, s in self.cells)
+    def __post_init__(self) -> None:
+        self.units = frozenset(u for u, _ in self.cells)
+        self.staff_groups = frozenset(s for _, s in self.cells)
 
     def weights(self, of: Callable[[Tally], int]) -> dict[Cell, int]:
         return {c: of(t) for c, t in self.cells.items()}
@@ -163,16 +170,18 @@ def _margins(table: Table, release: Release, measures: tuple[str, ...]) -> Margi
 
 def _hide_one(table: Table, release: Release, measure: str, weights: dict[Cell, int], cut: Cut, min_size: int,
               also: tuple[str, ...] = ()) -> None:
-    """Hide, for `measure`, the group that best removes `cut`: see the module's rule 3."""
+    """Hide, for `measure`, the group that best removes `cut`: see the module's rule 3. The groups next to the
+    cut (its cells' units and staff groups, and those on its side) are tried before the rest."""
     hidden = release.hidden[measure]
+    near = {("unit", u) for u, _ in cut.crossing} | {("staff_group", s) for _, s in cut.crossing}
+    near |= {("unit" if kind == "row" else "staff_group", key) for kind, key in cut.side if key is not None}
     shown = [("unit", u) for u in table.units] + [("staff_group", s) for s in table.staff_groups]
-    candidates = sorted((g for g in shown if g not in hidden), key=lambda g: (table.size(g), g[0] != "unit", g[1]))
+    candidates = sorted((g for g in shown if g not in hidden),
+                        key=lambda g: (g not in near, table.size(g), g[0] != "unit", g[1]))
     for group in candidates:
         hidden[group] = PROTECTS
         after = discloses(weights, _margins(table, release, (measure, *also)), min_size)
         if after is None or after.weight > cut.weight:
             return
         del hidden[group]
-    near = [g for g in candidates if g in {("unit", u) for u, _ in cut.crossing} | {("staff_group", s)
-                                                                                   for _, s in cut.crossing}]
-    hidden[near[0] if near else ORGANISATION] = PROTECTS
+    hidden[candidates[0] if candidates else ORGANISATION] = PROTECTS

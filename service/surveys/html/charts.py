@@ -68,8 +68,9 @@ def _axis(bands: Sequence[Band], top: float, bottom: float) -> Markup:
 def band_bars(rows: Sequence[tuple[str, Mapping[str, Any] | None, bool]], bands: Sequence[Band],
               title: str, *, legend: bool = True) -> Markup:
     """One bar per row to its 0-100 score, coloured by its band, the score and band written beside it; a row
-    whose figure has no score says so. `rows`: (name, figure, emphasised) — an emphasised row (the index, whose name is
-    short) is drawn in bold on one line. Without `legend`, the bands' key is left to an earlier chart on the page."""
+    whose figure has no score, or is withheld, says so. `rows`: (name, figure, emphasised) — an emphasised row
+    (the index, whose name is short) is drawn in bold on one line. Without `legend`, the bands' key is left to
+    an earlier chart on the page."""
     key, top = band_legend(bands) if legend else (Markup(), 0.0)
     y, parts = top + 26, []
     for name, figure, strong in rows:
@@ -80,7 +81,8 @@ def band_bars(rows: Sequence[tuple[str, Mapping[str, Any] | None, bool]], bands:
                      else svg.wrapped(0, cy + 4 - (lines - 1) * svg.LINE / 2, name, NAME_WIDTH)[0])
         score = None if figure is None else figure["score_100"]
         if score is None:
-            parts.append(svg.text(PLOT[0] + 6, cy + 4, "no scores", fill=svg.MUTED, style="italic"))
+            words = "withheld to keep respondents anonymous" if figure and figure.get("withheld") else "no scores"
+            parts.append(svg.text(PLOT[0] + 6, cy + 4, words, fill=svg.MUTED, style="italic"))
         else:
             parts.append(Markup('<rect x="{}" y="{:.1f}" width="{:.1f}" height="{}" fill="{}" stroke="#333" '
                                 'stroke-width="0.5"/>').format(PLOT[0], cy - BAR / 2, max(x(score) - PLOT[0], 2),
