@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from typing import Any
 
 COLUMNS = ("level", "group", "respondents", "measure", "measure_id", "measure_name", "mean", "score_100", "band",
            "n")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = {"=", "+", "-", "@"}
 
 
 def cell(text: str) -> str:
-    """Text as a spreadsheet shows it: a leading character a spreadsheet would run as a formula is quoted."""
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    """Text as a spreadsheet shows it: quoted when a spreadsheet could run it as a formula, that is when it
+    starts with a control character, or its first character after any white space is one of = + - @ in any
+    width (a full-width ＝ counts as =)."""
+    first = text.lstrip()[:1]
+    if (text[:1] and unicodedata.category(text[0]) == "Cc") or unicodedata.normalize("NFKC", first) in _FORMULA_START:
+        return "'" + text
+    return text
 
 
 def report_csv(report: dict[str, Any]) -> str:

@@ -9,11 +9,13 @@ from aiohttp import web
 from service.web import docs, health
 from service.web.appkeys import CONFIG, SCHEMAS
 from service.web.rate_limit import RATE_LIMITER, RateLimiter
+from service.web.responses import security_headers
 from service.web.validation import SchemaRegistry
 
 
 def setup(app: web.Application) -> None:
     """Health, metrics and the contract's routes, and the JSON Schemas every feature validates with."""
+    app.on_response_prepare.append(security_headers)
     app.router.add_routes(health.routes)
     app.router.add_routes(docs.routes)
     app.cleanup_ctx.append(_documents_ctx)

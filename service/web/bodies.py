@@ -63,6 +63,16 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return members
 
 
+MAX_INTEGER_DIGITS = 40  # beyond any 128-bit integer; Python refuses to read more than 4,300 digits at all
+
+
+def _integer(text: str) -> int:
+    """An integer, bounded before it is read: no field takes one of more than MAX_INTEGER_DIGITS digits."""
+    if len(text.lstrip("-")) > MAX_INTEGER_DIGITS:
+        raise _NotJsonNumber(f"an integer of more than {MAX_INTEGER_DIGITS} digits is not accepted")
+    return int(text)
+
+
 def _number(text: str) -> int | float:
     """A number written with a fraction or an exponent: an integer when its value is whole (4.0 and 4e0
     are the integer 4, as JSON Schema counts them, so a mark sent as 4.0 is the mark 4), else a float."""
@@ -77,7 +87,7 @@ def decode(raw: bytes) -> Any:
     body = raw[3:] if raw.startswith(codecs.BOM_UTF8) else raw
     try:
         # JSON between systems is UTF-8 (RFC 8259).
-        return json.loads(body.decode("utf-8"), parse_constant=_not_json, parse_float=_number,
+        return json.loads(body.decode("utf-8"), parse_constant=_not_json, parse_float=_number, parse_int=_integer,
                           object_pairs_hook=_unique_keys)
     except UnicodeDecodeError:
         raise BadRequest("The request body is not UTF-8") from None
@@ -130,11 +140,11 @@ def text_errors(data: Any, path: str = "") -> list[FieldError]:
                 errors.append(FieldError(reason, pointer=where))
         elif isinstance(node, dict):
             for key, value in node.items():
-                child = where + "/" + escape(key)
                 reason = bad_text(key)
-                if reason:
-                    errors.append(FieldError(f"field name {reason}", pointer=child))
-                stack.append((value, child))
+                if reason:  # the pointer names the object: a key that can't be stored can't be sent back either
+                    errors.append(FieldError(f"has a field name that {reason}", pointer=where))
+                else:
+                    stack.append((value, where + "/" + escape(key)))
         elif isinstance(node, list):
             stack.extend((item, f"{where}/{i}") for i, item in enumerate(node))
     return errors

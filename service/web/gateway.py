@@ -15,6 +15,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from service.db import UNAVAILABLE, ConstraintViolation
+from service.db.pool import DatabaseUnreachable
 from service.web import idempotency, problems
 from service.web.appkeys import CONFIG, METRICS, QUERY_PARAMETERS
 from service.web.auth import CALLER, authenticate
@@ -62,6 +63,10 @@ async def gateway(request: web.Request, handler: Handler) -> web.StreamResponse:
                 raise
             response = problem_response(http_problem(exc, request), request)
         except UNAVAILABLE as exc:
+            if client_gone(request, exc):
+                log.info("client_disconnected", route=route_name(request))
+                status = CLIENT_CLOSED
+                return web.Response(status=CLIENT_CLOSED)  # written to no one: the connection is gone
             log.warning("database_unavailable", route=route_name(request), error=type(exc).__name__)
             response = problem_response(problems.ServiceUnavailable(
                 "The database connection was lost, so whether this request was stored is not known. Retry "
@@ -87,6 +92,17 @@ async def gateway(request: web.Request, handler: Handler) -> web.StreamResponse:
                      org=who.org_code if who else None,
                      key_id=str(who.key_id) if who and who.key_id else None)
         structlog.contextvars.reset_contextvars(**bound)
+
+
+CLIENT_CLOSED = 499  # the client closed the connection before the answer (as nginx counts it)
+
+
+def client_gone(request: web.Request, exc: BaseException) -> bool:
+    """Whether a lost connection is the client's (it went away while its body was read), not the database's."""
+    if not isinstance(exc, ConnectionError) or isinstance(exc, DatabaseUnreachable):
+        return False
+    transport = request.transport
+    return transport is None or transport.is_closing()
 
 
 def too_large(request: web.Request) -> problems.PayloadTooLarge:

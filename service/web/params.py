@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import unicodedata
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -45,11 +46,16 @@ def negotiate(request: web.Request, offers: Sequence[str], what: str) -> str:
 
 
 def path_ref(request: web.Request, name: str) -> str:
-    """A reference in the path (a candidate's, a panellist's, a station's id): 1-MAX_REF characters."""
+    """A reference in the path (a candidate's, a panellist's, a station's id): 1-MAX_REF characters, none of
+    them a control character."""
     value = request.match_info[name]
     if not 1 <= len(value) <= MAX_REF:
         raise ValidationFailed(f"{name} must be 1-{MAX_REF} characters",
                                errors=[FieldError(f"must be 1-{MAX_REF} characters", parameter=name)])
+    if any(unicodedata.category(c) == "Cc" for c in value):  # a tab or a line break splits rows and lines
+        raise ValidationFailed(f"{name} must not contain control characters",
+                               errors=[FieldError("must not contain control characters (tabs, line breaks, ...)",
+                                                  parameter=name)])
     return value
 
 

@@ -15,6 +15,15 @@ def json_response(data: Any, status: int = 200, headers: Mapping[str, str] | Non
     return web.Response(body=dumps_bytes(data), status=status, content_type="application/json", headers=headers)
 
 
+# Sent with every answer: no content sniffing, and no name or version of the software behind the service.
+SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Server": "mlcf-assessment"}
+
+
+async def security_headers(request: web.BaseRequest, response: web.StreamResponse) -> None:
+    """on_response_prepare: SECURITY_HEADERS on every answer the application makes."""
+    response.headers.update(SECURITY_HEADERS)
+
+
 # A report page is self-contained: inline styles and images only, nothing fetched, nothing run.
 HTML_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 

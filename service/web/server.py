@@ -14,6 +14,7 @@ from aiohttp.web_protocol import RequestHandler
 
 from service.jsontext import dumps
 from service.web import problems
+from service.web.responses import SECURITY_HEADERS
 
 log = structlog.get_logger("service.http")
 
@@ -94,7 +95,7 @@ class ProblemRequestHandler(RequestHandler):
         if request.writer.output_size > 0:  # part of a response is out already: the connection is broken
             raise ConnectionError("a response was already started")
         response = web.Response(text=dumps(problem.body("about:blank")), status=problem.status,
-                                content_type=problems.PROBLEM_CONTENT_TYPE)
+                                content_type=problems.PROBLEM_CONTENT_TYPE, headers=SECURITY_HEADERS)
         response.force_close()
         if status < 500 and self.transport is not None:
             self._refused = True

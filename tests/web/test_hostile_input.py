@@ -156,3 +156,55 @@ async def test_errors_say_what_is_wrong_and_the_limit_without_repeating_the_text
         ("/display_name", "must be a string (got an object)")]
     assert "Ann" not in wrong_kind.text and "interview: 72" not in wrong_kind.text
     assert await conn.fetchval("SELECT count(*) FROM scorecards") == 0
+
+
+async def test_a_huge_integer_is_a_400_naming_the_limit_everywhere_a_body_is_read(api: Api, conn) -> None:
+    huge = "9" * 5000
+    for path in ("/v1/campaigns", "/v1/appraisals", "/v1/surveys"):
+        raw = ('{"reference": "r", "title": "t", "rubric_id": "st3-interview", "n": ' + huge + "}").encode()
+        reply = await api.request("POST", path, data=raw, headers={"Content-Type": "application/json"})
+        assert (reply.status, reply.content_type) == (400, "application/problem+json"), (path, reply.text[:200])
+        assert "more than 40 digits" in reply.json["detail"] and "99999" not in reply.text
+    # 40 digits is still a number (refused by the schema as out of range, not as unreadable)
+    reply = await api.post("/v1/campaigns", {"reference": "v", "title": "t", "rubric_id": "st3-interview",
+                                              "rubric_version": 10**39})
+    assert (reply.status, reply.json["errors"][0]["pointer"]) == (422, "/rubric_version")
+    assert await conn.fetchval("SELECT count(*) FROM campaigns") == 0
+
+
+async def test_a_field_name_that_cannot_be_stored_is_a_422_pointing_at_its_object(api: Api) -> None:
+    for raw in (b'{"reference":"s","title":"t","rubric_id":"st3-interview","\\ud800":1}',
+                b'{"reference":"s","title":"t","rubric_id":"st3-interview","x":{"\\udfff\\u0000":{"a":1}}}'):
+        reply = await api.request("POST", "/v1/campaigns", data=raw, headers={"Content-Type": "application/json"})
+        assert (reply.status, reply.content_type) == (422, "application/problem+json"), reply.text[:200]
+        assert reply.json["errors"][0]["detail"].startswith("has a field name that")
+        assert reply.json["errors"][0]["pointer"] in ("", "/x")
+
+
+async def test_a_huge_yaml_integer_in_a_rubric_is_an_issue_not_a_500(api: Api) -> None:
+    for value in ("0x" + "f" * 5000, "9" * 5000, "0o" + "7" * 6000):
+        text = f"id: huge\nversion: {value}\ntitle: t\npurpose: appraisal_360\nk: {value}\n"
+        reply = await api.request("POST", "/v1/rubrics/validate", data=text.encode(),
+                                  headers={"Content-Type": "application/yaml"})
+        assert reply.status in (200, 400, 422), (reply.status, reply.text[:300])
+        assert "fff" not in reply.text and "999" not in reply.text and "777" not in reply.text
+        if reply.status == 200:
+            assert reply.json["valid"] is False
+
+
+def test_csv_cells_a_spreadsheet_could_run_are_quoted() -> None:
+    from service.surveys.csv_report import cell
+    for text in ("=1+1", "+1", "-1", "@SUM(A1)", " =1+1", "\n=1+1", "\t=1", "\r=1", "\uff1d1+1", "\u3000\uff0b1",
+                 "\uff20x", " \uff0d1"):
+        assert cell(text) == "'" + text, repr(text)
+    for text in ("Surgery", "1 = 1", "A-E", "", " ", "Ward 7 (=)"):
+        assert cell(text) == text, repr(text)
+
+
+async def test_references_with_tabs_or_line_breaks_are_refused(api: Api, conn) -> None:
+    campaign = await new_campaign(api)
+    for ref in ("a%09b", "a%0Db", "a%0Ab", "%0A", "a%7Fb"):
+        reply = await api.put(f"/v1/campaigns/{campaign['id']}/candidates/{ref}", {})
+        assert (reply.status, reply.json["errors"][0]["parameter"]) == (422, "candidate_ref"), ref
+    assert await conn.fetchval("SELECT count(*) FROM candidates") == 0
+    assert (await api.put(f"/v1/campaigns/{campaign['id']}/candidates/Dr%20A%20B", {})).status == 201

@@ -73,6 +73,7 @@ async def test_parser_refusal_is_a_problem_quoting_nothing(client: TestClient, c
     check_problem(problem)
     assert problem["status"] == 400 and problem["type"].endswith("/unreadable-request")
     assert MARK.encode() not in response and b"aaaaaaaa" not in response
+    assert (headers["x-content-type-options"], headers["server"]) == ("nosniff", "mlcf-assessment")
     if "too long" in case:
         assert problem["limit"] == {"max_line_bytes": 8190}
     if case == "5,000 headers":
@@ -89,3 +90,11 @@ async def test_the_connection_still_serves_good_requests_after_refusals(client: 
     for raw in list(BAD_REQUESTS.values())[:3]:
         await exchange(client, raw.encode("latin-1"))
     assert (await client.get("/healthz")).status == 200
+
+
+async def test_every_answer_says_nosniff_and_names_no_software(client: TestClient) -> None:
+    for path in ("/healthz", "/v1/whoami", "/nowhere", "/openapi.yaml"):
+        reply = await client.get(path)
+        assert reply.headers["X-Content-Type-Options"] == "nosniff", path
+        assert reply.headers["Server"] == "mlcf-assessment", path
+        assert "aiohttp" not in str(reply.headers) and "Python" not in str(reply.headers)

@@ -57,6 +57,7 @@ class SourceError(Exception):
         self.issues = issues
 
 
+MAX_INTEGER_DIGITS = 40  # as in JSON bodies: no rubric field takes more
 _BASE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: same marks, ~10x faster
 
 
@@ -157,6 +158,11 @@ def _build(node: yaml.Node, pointer: str, out: Located, issues: list[Issue], loa
         return [_build(item, f"{pointer}/{i}", out, issues, loader, depth + 1, seen)
                 for i, item in enumerate(node.value)]
     value = _scalar(node, loader, issues, pointer)
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**MAX_INTEGER_DIGITS:
+        # a hexadecimal or octal integer is read whatever its length, but could never be printed back
+        issues.append(Issue(*_pos(node.start_mark), f"integers of more than {MAX_INTEGER_DIGITS} digits are not "
+                                                    "accepted", pointer))
+        return None
     if (isinstance(value, float) and value != value) or value in (float("inf"), float("-inf")):
         issues.append(Issue(*_pos(node.start_mark), "numbers must be finite", pointer))
     return value
