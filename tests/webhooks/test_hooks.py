@@ -270,3 +270,18 @@ async def test_hooks_ignore_api_keys_and_logs_hold_no_secrets(api: Api, anon: Ap
     assert '"event": "webhook_received"' in err or '"event":"webhook_received"' in err
     for secret in (source["secret"], headers["webhook-signature"], "private text"):
         assert secret not in err
+
+
+@pytest.mark.parametrize(("body", "status"), [
+    (b'{"type": "ping", "timestamp": "2026-03-01T09:00:00Z", "data": {"n": ' + b"9" * 5000 + b"}}", 400),
+    (b'{"type": "ping", "timestamp": "2026-03-01T09:00:00Z", "data": {"\\ud800": 1}}', 422),
+])
+async def test_a_hostile_but_signed_event_gets_a_recorded_4xx_and_its_retry_the_same(api: Api, anon: Api, body,
+                                                                                      status) -> None:
+    source = await make_source(api)
+    first = await hook(anon, source, body, msg_id="msg_hostile")
+    assert (first.status, first.content_type) == (status, "application/problem+json")
+    retry = await hook(anon, source, body, msg_id="msg_hostile")  # the sender's retry: the same answer, replayed
+    assert (retry.status, retry.text, retry.headers.get("Idempotent-Replayed")) == (status, first.text, "true")
+    [receipt] = (await api.get(f"/v1/webhook-sources/{source['id']}/receipts")).json["items"]
+    assert (receipt["outcome"], receipt["status"]) == ("rejected", status)
