@@ -23,12 +23,26 @@ def field_errors(error: ValidationError) -> list[tuple[str, str]]:
         extras = sorted(k for k in error.instance
                         if k not in known and not any(re.search(p, k) for p in patterns))
         if extras:
-            return [(pointer([*path, k]), "is not a known field") for k in extras]
+            return unknown_fields(path, extras)
     if error.validator == "unevaluatedProperties":
         extras = re.findall(r"'([^']*)'", error.message.split("(", 1)[-1])
         if extras:
-            return [(pointer([*path, k]), "is not a known field") for k in extras]
+            return unknown_fields(path, extras)
     return [(pointer(path), _message(error))]
+
+
+# A field name is given back only when it is plainly a field name; any other text is the caller's own.
+PLAIN_FIELD_NAME = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+
+
+def unknown_fields(path: list[object], names: list[str]) -> list[tuple[str, str]]:
+    """Unknown fields, each at its own pointer when its name is plainly a field name; the others counted at the
+    object that holds them."""
+    plain = [n for n in names if PLAIN_FIELD_NAME.fullmatch(n)]
+    out = [(pointer([*path, n]), "is not a known field") for n in plain]
+    if len(plain) < len(names):
+        out.append((pointer(path), f"has {len(names) - len(plain)} more unknown field(s) (names not repeated)"))
+    return out
 
 
 NOT_HERE = "is not used by a rubric of this purpose"

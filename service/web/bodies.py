@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import codecs
 import json
 import math
@@ -12,6 +13,7 @@ from typing import Any
 from aiohttp import web
 
 from service.pointers import escape
+from service.schema_messages import PLAIN_FIELD_NAME
 from service.web.appkeys import SCHEMAS
 from service.web.problems import BadRequest, FieldError, UnsupportedMediaType, ValidationFailed
 from service.web.validation import MAX_DEPTH, depth_exceeds
@@ -27,11 +29,22 @@ def require_json(request: web.Request, what: str = "the body") -> None:
         raise UnsupportedMediaType(f"Send {what} as application/json, not {ctype or 'nothing'}")
 
 
+OFF_LOOP_BYTES = 64 * 1024  # a larger body is parsed and validated in a thread, not on the event loop
+
+
 async def read_json(request: web.Request, schema: str | None = None) -> Any:
-    """The request body as JSON, validated against a schema from schemas/ (422 with pointers)."""
+    """The request body as JSON, validated against a schema from schemas/ (422 with pointers). A large body is
+    read in a worker thread, so that no request holds up the others for the time it takes."""
     require_json(request)
-    raw = await request.read()
-    return parse_json(raw, request.app[SCHEMAS].errors if schema else None, schema)
+    return await parse_json_aside(await request.read(), request.app[SCHEMAS].errors if schema else None, schema)
+
+
+async def parse_json_aside(raw: bytes, check: Callable[[str, Any], list[FieldError]] | None = None,
+                           schema: str | None = None) -> Any:
+    """parse_json, in a worker thread for a body over OFF_LOOP_BYTES."""
+    if len(raw) > OFF_LOOP_BYTES:
+        return await asyncio.to_thread(parse_json, raw, check, schema)
+    return parse_json(raw, check, schema)
 
 
 class _NotJsonNumber(ValueError):
@@ -47,7 +60,6 @@ class _DuplicateKey(ValueError):
     pass
 
 
-_PLAIN_KEY = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -58,7 +70,7 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         seen: set[str] = set()
         key = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
         # a key is named only when it is plainly a field name: any other text is the caller's own
-        named = f'the key "{key}"' if _PLAIN_KEY.fullmatch(key) else "a key"
+        named = f'the key "{key}"' if PLAIN_FIELD_NAME.fullmatch(key) else "a key"
         raise _DuplicateKey(f"{named} appears more than once in one object")
     return members
 

@@ -93,8 +93,19 @@ class UnsupportedMediaType(Problem):
     status, slug, title = 415, "unsupported-media-type", "Unsupported media type"
 
 
+MAX_ERRORS = 50  # field errors listed in one answer; `more_errors` counts the rest
+
+
 class ValidationFailed(Problem):
     status, slug, title = 422, "validation-failed", "The request is not valid"
+
+    def __init__(self, detail: str | None = None, *, errors: list[FieldError] | None = None,
+                 extra: dict[str, Any] | None = None, retry_after: int | None = None) -> None:
+        errors = errors or []
+        if len(errors) > MAX_ERRORS:  # an answer is never larger than a few kilobytes, whatever was sent
+            extra = {**(extra or {}), "more_errors": len(errors) - MAX_ERRORS}
+            errors = errors[:MAX_ERRORS]
+        super().__init__(detail, errors=errors, extra=extra, retry_after=retry_after)
 
 
 class TooManyRequests(Problem):

@@ -208,3 +208,20 @@ async def test_references_with_tabs_or_line_breaks_are_refused(api: Api, conn) -
         assert (reply.status, reply.json["errors"][0]["parameter"]) == (422, "candidate_ref"), ref
     assert await conn.fetchval("SELECT count(*) FROM candidates") == 0
     assert (await api.put(f"/v1/campaigns/{campaign['id']}/candidates/Dr%20A%20B", {})).status == 201
+
+
+async def test_a_body_of_many_unknown_fields_gets_a_short_answer_naming_none_it_should_not(api: Api, conn) -> None:
+    fields = {f"f{n}": n for n in range(30_000)} | {f"<{n} odd>": n for n in range(20_000)}
+    body = {"reference": "r", "title": "t", "rubric_id": "st3-interview", **fields}
+    raw = json.dumps(body).encode()
+    assert 500_000 < len(raw) < 1_000_000
+    reply = await api.request("POST", "/v1/campaigns", data=raw, headers={"Content-Type": "application/json"})
+    assert (reply.status, reply.content_type) == (422, "application/problem+json")
+    assert len(reply.text) < 16_000
+    assert len(reply.json["errors"]) == 50 and reply.json["more_errors"] == 30_001 - 50  # 30,000 named, 1 count
+    assert "odd>" not in reply.text  # a name that is not plainly a field name is counted, never repeated
+    assert await conn.fetchval("SELECT count(*) FROM campaigns") == 0
+    small = await api.post("/v1/campaigns", {"reference": "r", "title": "t", "rubric_id": "st3-interview",
+                                             "<odd>": 1, "refrence": 2})
+    assert small.json["errors"] == [{"pointer": "/refrence", "detail": "is not a known field"},
+                                    {"pointer": "", "detail": "has 1 more unknown field(s) (names not repeated)"}]

@@ -18,7 +18,7 @@ from service.tenants.domain.callers import SystemCaller, source_caller
 from service.web import problems
 from service.web.appkeys import METRICS, POOL, SCHEMAS
 from service.web.auth import public
-from service.web.bodies import parse_json, require_json
+from service.web.bodies import parse_json_aside, require_json
 from service.web.params import path_id
 from service.web.problems import (
     BadRequest,
@@ -95,7 +95,7 @@ async def _process(request: web.Request, conn: asyncpg.Connection, who: SystemCa
     try:
         require_json(request, "the event")
         schemas = request.app[SCHEMAS]
-        envelope: dict[str, Any] = parse_json(body, schemas.errors, ENVELOPE)
+        envelope: dict[str, Any] = await parse_json_aside(body, schemas.errors, ENVELOPE)
         event_type = envelope["type"]
         event = request.app[INBOUND_EVENTS].get(event_type)
         if event is None:
