@@ -43,6 +43,11 @@ class Config:
     run_worker: bool = False
     rate_limit_per_minute: int = 0  # requests a minute per API key and web process; 0: no limit
     rate_limit_burst: int = 0  # requests a key may make at once; 0: as many as rate_limit_per_minute
+    auth_failures_per_minute: int = 30  # failed authentications a minute per client address; 0: no limit
+    auth_failures_burst: int = 10  # failed authentications an address may make at once
+    idle_timeout_seconds: int = 15  # a connection with no whole request head this long after opening (or its
+    #                                 last answer) is closed: idle keep-alives and half-sent heads alike
+    body_timeout_seconds: int = 30  # a request whose body has not all arrived this long after its head: 408
 
     @property
     def base_url(self) -> str:
@@ -86,6 +91,11 @@ class Config:
                                                high=3600)
         values["rate_limit_per_minute"] = _int(env, "RATE_LIMIT_PER_MINUTE", cls.rate_limit_per_minute, low=0)
         values["rate_limit_burst"] = _int(env, "RATE_LIMIT_BURST", cls.rate_limit_burst, low=0)
+        values["auth_failures_per_minute"] = _int(env, "AUTH_FAILURES_PER_MINUTE", cls.auth_failures_per_minute,
+                                                  low=0)
+        values["auth_failures_burst"] = _int(env, "AUTH_FAILURES_BURST", cls.auth_failures_burst, low=1)
+        values["idle_timeout_seconds"] = _int(env, "IDLE_TIMEOUT_SECONDS", cls.idle_timeout_seconds, low=1)
+        values["body_timeout_seconds"] = _int(env, "BODY_TIMEOUT_SECONDS", cls.body_timeout_seconds, low=1)
         values["public_url"] = env.get("PUBLIC_URL", "").rstrip("/")
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

@@ -61,9 +61,11 @@ async def conn(database_url: str) -> AsyncIterator[asyncpg.Connection]:
 
 @pytest.fixture
 def config(database_url: str) -> Config:
+    # Failed authentications are not throttled here: many tests send refused requests from one address (the
+    # throttle has its own tests, tests/web/test_auth_failures.py).
     return Config(database_url=database_url, secret_key=SECRET_KEY,
                   webhook_allowed_hosts=("127.0.0.1", "localhost"),
-                  webhook_retry_schedule=(0, 0, 0), db_pool_min=1, db_pool_max=5)
+                  webhook_retry_schedule=(0, 0, 0), db_pool_min=1, db_pool_max=5, auth_failures_per_minute=0)
 
 
 SECRET_KEY = "test-secret-key-0123456789"  # the tests' SECRET_KEY, in-process and in the processes they start

@@ -188,8 +188,8 @@ async def read_state(conn: Connection, who: Caller, campaign_id: uuid.UUID, ref:
         campaign = await campaign_or_404(conn, who, campaign_id)
         if writing and campaign["status"] != "open":
             raise Conflict(FINALISED)
-        raise NotFound(f"No candidate {ref!r} in this campaign; create it with PUT /v1/campaigns/{{campaign_id}}"
-                       "/candidates/{candidate_ref}")
+        raise NotFound("No candidate with this reference in this campaign; create it with PUT "
+                       "/v1/campaigns/{campaign_id}/candidates/{candidate_ref}")
     return CandidateState.from_row(row)
 
 

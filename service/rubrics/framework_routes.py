@@ -28,7 +28,7 @@ async def list_frameworks(request: web.Request) -> web.Response:
 async def get_framework(request: web.Request) -> web.Response:
     framework = request.app[CATALOGUE].frameworks.get(request.match_info["framework_id"])
     if framework is None:
-        raise NotFound(f"No framework {request.match_info['framework_id']!r}; see /v1/frameworks")
+        raise NotFound("No framework with this id; see /v1/frameworks")
     return json_response(_full(framework.document))
 
 

@@ -13,6 +13,7 @@ from service.rubrics.domain.model import DEFAULTS
 from service.rubrics.domain.yaml_source import Issue
 from service.web.appkeys import POOL
 from service.web.auth import caller, requires
+from service.web.bodies import read_body
 from service.web.params import query_choice
 from service.web.problems import FieldError, NotFound, UnsupportedMediaType, ValidationFailed
 from service.web.responses import json_response
@@ -46,7 +47,7 @@ async def get_rubric(request: web.Request) -> web.Response:
     rubric_id = request.match_info["rubric_id"]
     found = await request.app[CATALOGUE].latest(request.app[POOL], rubric_id)
     if found is None:
-        raise NotFound(f"No rubric {rubric_id!r}; see /v1/rubrics")
+        raise NotFound("No rubric with this id; see /v1/rubrics")
     return json_response(full(found))
 
 
@@ -58,7 +59,7 @@ async def get_rubric_version(request: web.Request) -> web.Response:
     if raw_version.isascii() and raw_version.isdigit() and len(raw_version) < 10:  # "²" is a digit, not a number
         found = await request.app[CATALOGUE].version(request.app[POOL], rubric_id, int(raw_version))
     if found is None:
-        raise NotFound(f"No version {raw_version} of rubric {rubric_id!r}")
+        raise NotFound("No such version of this rubric; GET /v1/rubrics/{rubric_id} gives the latest")
     return json_response(full(found))
 
 
@@ -76,7 +77,7 @@ async def validate_rubric(request: web.Request) -> web.Response:
     if request.content_type not in YAML_TYPES:
         raise UnsupportedMediaType(f"Send the rubric as application/yaml, not {request.content_type or 'nothing'}")
     catalogue: Catalogue = request.app[CATALOGUE]
-    rubric, issues = catalogue.check_text(await request.read())
+    rubric, issues = catalogue.check_text(await read_body(request))
     if rubric is not None:
         stored = await store.stored_hash(request.app[POOL], rubric.id, rubric.version)
         if stored is not None and stored != rubric.hash:

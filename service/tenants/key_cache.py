@@ -38,11 +38,16 @@ class KeyCache:
         self._entries: dict[bytes, _Entry] = {}
         self._generation = 0
 
+    def known(self, token_hash: bytes) -> Caller | None:
+        """The key's caller if this process holds it now (no look-up), else None."""
+        entry = self._entries.get(token_hash)
+        return entry.caller if entry is not None and entry.expires > time.monotonic() else None
+
     async def caller(self, pool: asyncpg.Pool, token_hash: bytes) -> Caller | None:
         """The key's caller, or None for an unknown or revoked key (never remembered: new keys work at once)."""
-        entry = self._entries.get(token_hash)
-        if entry is not None and entry.expires > time.monotonic():
-            return entry.caller
+        known = self.known(token_hash)
+        if known is not None:
+            return known
         generation = self._generation
         row = await orgs.key_by_hash(pool, token_hash)
         if row is None:

@@ -8,7 +8,7 @@ from aiohttp import web
 
 from service.web import docs, health
 from service.web.appkeys import CONFIG, SCHEMAS
-from service.web.rate_limit import RATE_LIMITER, RateLimiter
+from service.web.rate_limit import AUTH_FAILURES, RATE_LIMITER, RateLimiter
 from service.web.responses import security_headers
 from service.web.validation import SchemaRegistry
 
@@ -23,6 +23,8 @@ def setup(app: web.Application) -> None:
     if config.rate_limit_per_minute:
         app[RATE_LIMITER] = RateLimiter(config.rate_limit_per_minute,
                                         config.rate_limit_burst or config.rate_limit_per_minute)
+    if config.auth_failures_per_minute:
+        app[AUTH_FAILURES] = RateLimiter(config.auth_failures_per_minute, config.auth_failures_burst)
 
 
 async def _documents_ctx(app: web.Application) -> AsyncIterator[None]:

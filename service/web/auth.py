@@ -12,7 +12,7 @@ from service.tenants.domain.tokens import hash_token
 from service.tenants.key_cache import KEYS
 from service.web.appkeys import POOL
 from service.web.problems import Forbidden, TooManyRequests, Unauthorized
-from service.web.rate_limit import RATE_LIMITER
+from service.web.rate_limit import AUTH_FAILURES, RATE_LIMITER
 
 CALLER = web.RequestKey("caller", Caller)
 H = TypeVar("H", bound=Callable[..., Any])
@@ -45,10 +45,22 @@ async def authenticate(request: web.Request) -> None:
         return
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("Send an API key as `Authorization: Bearer <token>`")
-    who = await request.app[KEYS].caller(request.app[POOL], hash_token(token.strip()))
+    presented = hash_token(token.strip()) if scheme.lower() == "bearer" and token.strip() else None
+    failures, address = request.app.get(AUTH_FAILURES), request.remote or ""
+    if failures is not None and (presented is None or request.app[KEYS].known(presented) is None):
+        wait = failures.blocked(address)
+        if wait:  # refused before any look-up: guessing keys costs the guesser, not the database
+            raise TooManyRequests(
+                f"Too many requests with a missing or wrong API key from this address: at most "
+                f"{failures.per_minute} a minute, {failures.burst} at once",
+                extra={"limit": {"failed_authentications_per_minute": failures.per_minute,
+                                 "burst": failures.burst}}, retry_after=wait)
+    who = None if presented is None else await request.app[KEYS].caller(request.app[POOL], presented)
     if who is None:
+        if failures is not None:
+            failures.charge(address)
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthorized("Send an API key as `Authorization: Bearer <token>`")
         raise Unauthorized("The API key is not valid or has been revoked")
     request[CALLER] = who
     limiter = request.app.get(RATE_LIMITER)

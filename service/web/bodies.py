@@ -14,8 +14,8 @@ from aiohttp import web
 
 from service.pointers import escape
 from service.schema_messages import PLAIN_FIELD_NAME
-from service.web.appkeys import SCHEMAS
-from service.web.problems import BadRequest, FieldError, UnsupportedMediaType, ValidationFailed
+from service.web.appkeys import CONFIG, SCHEMAS
+from service.web.problems import BadRequest, FieldError, RequestTimeout, UnsupportedMediaType, ValidationFailed
 from service.web.validation import MAX_DEPTH, depth_exceeds
 
 # In strictly decoded UTF-8, a JSON text can hold NUL or a lone surrogate only through these escapes.
@@ -32,11 +32,23 @@ def require_json(request: web.Request, what: str = "the body") -> None:
 OFF_LOOP_BYTES = 64 * 1024  # a larger body is parsed and validated in a thread, not on the event loop
 
 
+async def read_body(request: web.Request) -> bytes:
+    """The whole request body, or a 408 problem (the connection then closes) when it has not all arrived within
+    BODY_TIMEOUT_SECONDS: a client trickling a body holds nothing for longer."""
+    seconds = request.app[CONFIG].body_timeout_seconds
+    try:
+        async with asyncio.timeout(seconds):
+            return await request.read()
+    except TimeoutError:
+        raise RequestTimeout(f"The request body did not arrive within {seconds} s",
+                             extra={"limit": {"body_timeout_seconds": seconds}}) from None
+
+
 async def read_json(request: web.Request, schema: str | None = None) -> Any:
     """The request body as JSON, validated against a schema from schemas/ (422 with pointers). A large body is
     read in a worker thread, so that no request holds up the others for the time it takes."""
     require_json(request)
-    return await parse_json_aside(await request.read(), request.app[SCHEMAS].errors if schema else None, schema)
+    return await parse_json_aside(await read_body(request), request.app[SCHEMAS].errors if schema else None, schema)
 
 
 async def parse_json_aside(raw: bytes, check: Callable[[str, Any], list[FieldError]] | None = None,

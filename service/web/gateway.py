@@ -56,6 +56,8 @@ async def gateway(request: web.Request, handler: Handler) -> web.StreamResponse:
                 response = await handler(request)
         except problems.Problem as problem:
             response = problem_response(problem, request)
+            if isinstance(problem, problems.RequestTimeout):
+                response.force_close()  # the rest of the body may still come: the connection can't be reused
         except ConstraintViolation as violation:
             response = problem_response(problems.for_constraint(violation), request)
         except web.HTTPException as exc:

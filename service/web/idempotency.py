@@ -14,6 +14,7 @@ from service.db import queries
 from service.jsontext import dumps_bytes
 from service.web.appkeys import POOL
 from service.web.auth import CALLER
+from service.web.bodies import read_body
 from service.web.problems import Conflict, FieldError, Problem, ValidationFailed
 from service.web.responses import problem_response, shown_path
 
@@ -38,7 +39,7 @@ async def idempotent(request: web.Request, handler: Handler) -> web.StreamRespon
     if not 1 <= len(key) <= 255 or not key.isprintable():
         raise ValidationFailed(f"{HEADER} must be 1-255 printable characters",
                                errors=[FieldError("must be 1-255 printable characters", parameter=HEADER)])
-    body = await request.read()
+    body = await read_body(request)
     digest = hashlib.sha256(request.method.encode() + b" " + request.path.encode() + b"\n" + body).hexdigest()
     pool = request.app[POOL]
     async with db.transaction(pool) as conn:

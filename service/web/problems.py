@@ -85,6 +85,10 @@ class Conflict(Problem):
     status, slug, title = 409, "conflict", "Conflict"
 
 
+class RequestTimeout(Problem):
+    status, slug, title = 408, "request-timeout", "The request body did not arrive in time"
+
+
 class PayloadTooLarge(Problem):
     status, slug, title = 413, "payload-too-large", "Request body too large"
 
@@ -123,7 +127,7 @@ class ServiceUnavailable(Problem):
 BY_STATUS: dict[int, type[Problem]] = {
     cls.status: cls
     for cls in (BadRequest, Unauthorized, Forbidden, NotFound, MethodNotAllowed, NotAcceptable,
-                Conflict, PayloadTooLarge, UnsupportedMediaType, ValidationFailed,
+                Conflict, RequestTimeout, PayloadTooLarge, UnsupportedMediaType, ValidationFailed,
                 TooManyRequests, ServiceUnavailable)
 }
 

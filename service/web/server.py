@@ -14,6 +14,7 @@ from aiohttp.web_protocol import RequestHandler
 
 from service.jsontext import dumps
 from service.web import problems
+from service.web.appkeys import CONFIG
 from service.web.responses import SECURITY_HEADERS
 
 log = structlog.get_logger("service.http")
@@ -109,7 +110,13 @@ class ProblemServer(web.Server):
 
 
 class AppRunner(web.AppRunner):
-    """aiohttp's application runner, serving through ProblemRequestHandler."""
+    """aiohttp's application runner, serving through ProblemRequestHandler, with the configured idle timeout:
+    aiohttp closes a connection still waiting for a whole request head that long after it opened or after its
+    last answer (a connection sending nothing, half a head, or idle between requests)."""
+
+    def __init__(self, app: web.Application, **kwargs: Any) -> None:
+        kwargs.setdefault("keepalive_timeout", app[CONFIG].idle_timeout_seconds)
+        super().__init__(app, **kwargs)
 
     async def _make_server(self) -> web.Server:
         server = await super()._make_server()

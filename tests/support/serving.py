@@ -46,7 +46,8 @@ class Served:
 
 async def _start(command: str, base: str, database_url: str, env: dict[str, str]) -> Served:
     """`python -m service <command>` against the database, logging JSON to a pipe read as it fills."""
-    environ = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": SECRET_KEY, "LOG_FORMAT": "json", **env}
+    environ = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": SECRET_KEY, "LOG_FORMAT": "json",
+               "AUTH_FAILURES_PER_MINUTE": "0", **env}  # as in-process tests: refused requests come from one address
     proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "service", command, cwd=ROOT, env=environ,
                                                 stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
     started = Served(base, proc)

@@ -225,3 +225,14 @@ async def test_a_body_of_many_unknown_fields_gets_a_short_answer_naming_none_it_
                                              "<odd>": 1, "refrence": 2})
     assert small.json["errors"] == [{"pointer": "/refrence", "detail": "is not a known field"},
                                     {"pointer": "", "detail": "has 1 more unknown field(s) (names not repeated)"}]
+
+
+async def test_not_found_answers_do_not_repeat_the_reference_in_the_path(api: Api) -> None:
+    campaign = await new_campaign(api)
+    mark = "Dr%20Jane%20Smith%20GMC1234567"
+    for path in (f"/v1/campaigns/{campaign['id']}/candidates/{mark}/result", f"/v1/rubrics/{mark}",
+                 "/v1/rubrics/st3-interview/versions/99", f"/v1/frameworks/{mark}"):
+        reply = await api.get(path)
+        assert reply.status == 404, path
+        assert "Jane" not in reply.json["detail"] and "GMC1234567" not in reply.json["detail"], reply.json["detail"]
+        assert "99" not in reply.json["detail"]

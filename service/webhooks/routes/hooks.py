@@ -18,7 +18,7 @@ from service.tenants.domain.callers import SystemCaller, source_caller
 from service.web import problems
 from service.web.appkeys import METRICS, POOL, SCHEMAS
 from service.web.auth import public
-from service.web.bodies import parse_json_aside, require_json
+from service.web.bodies import parse_json_aside, read_body, require_json
 from service.web.params import path_id
 from service.web.problems import (
     BadRequest,
@@ -48,7 +48,7 @@ async def receive(request: web.Request) -> web.Response:
     source = await store.for_hook(pool, source_id)
     if source is None:
         raise NotFound("No webhook source with this id")
-    body = await request.read()
+    body = await read_body(request)
     headers = request.headers
     try:
         secret = secrets.open_source_secret(request.app[secrets.SEALER], source["org_id"], source["secret"])

@@ -1,0 +1,63 @@
+"""Clients that hold connections without finishing a request: connections that send nothing, half a request
+head, or sit idle after an answer are closed after IDLE_TIMEOUT_SECONDS; a body that stops arriving is a 408
+problem after BODY_TIMEOUT_SECONDS and its connection closed; meanwhile other clients are served. Bounded:
+200 connections to 127.0.0.1, every wait capped."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import aiohttp
+
+from tests.support.serving import served
+
+DEADLINE = 60.0  # only a server that never closes them reaches this
+
+
+async def closed_by_server(reader: asyncio.StreamReader) -> bytes:
+    """Everything the server sends until it closes the connection."""
+    return await asyncio.wait_for(reader.read(), DEADLINE)
+
+
+async def test_idle_and_half_sent_connections_are_closed_and_others_served(database_url: str) -> None:
+    async with served(database_url, IDLE_TIMEOUT_SECONDS="2", LOG_LEVEL="INFO") as server:
+        held = []
+        for n in range(200):
+            reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+            if n % 2:  # half a request head, never finished
+                writer.write(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+                await writer.drain()
+            held.append((reader, writer))
+        async with aiohttp.ClientSession() as http:
+            for _ in range(3):  # other clients are served while those are held
+                async with http.get(f"{server.base}/healthz") as r:
+                    assert r.status == 200
+            # an answered connection left idle is closed too
+            reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+            writer.write(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            answered = await closed_by_server(reader)
+            writer.close()
+            assert answered.startswith(b"HTTP/1.1 200")
+        leftovers = await asyncio.gather(*(closed_by_server(r) for r, _ in held))
+        assert all(left == b"" for left in leftovers)  # closed without an answer: nothing was asked
+        for _, w in held:
+            w.close()
+    lines = bytes(server.log).decode().splitlines()
+    assert len(lines) < 200, "the connections must not flood the log"
+
+
+async def test_a_body_that_stops_arriving_is_a_408_and_the_connection_closes(database_url: str, make_token) -> None:
+    token = await make_token(["recruitment:write"])
+    async with served(database_url, BODY_TIMEOUT_SECONDS="1") as server:
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(("POST /v1/campaigns HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                      f"Authorization: Bearer {token}\r\nContent-Length: 1000\r\n\r\n").encode() + b'{"ref')
+        await writer.drain()
+        answer = await closed_by_server(reader)
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 408") and b"application/problem+json" in head
+        problem = json.loads(body)
+        assert problem["type"].endswith("/request-timeout") and problem["limit"] == {"body_timeout_seconds": 1}
+        assert token.encode() not in answer and b'"ref' not in body
+        writer.close()
