@@ -3,7 +3,9 @@ invalid requests from the contract's own schemas, authenticated, with the ids of
 names one. No response may be a 5xx, fall outside the contract (status, content type, headers, body), or be
 an error that is not problem+json; invalid data must be refused.
 
-Bounded: FUZZ_EXAMPLES cases per operation and phase (default 50); the run must end within FUZZ_SECONDS (300).
+Two passes: every phase (examples, coverage, fuzzing, stateful) from one seed, then the coverage and fuzzing
+phases again from another. Bounded: FUZZ_EXAMPLES cases per operation and phase (default 50); each pass must
+end within FUZZ_SECONDS (300).
 The app runs no delivery worker, so no webhook URL the fuzzer invents is ever connected to."""
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import os
 import re
 import sys
 from pathlib import Path
+
+import pytest
 
 from tests.recruitment.recruitment_support import new_candidate
 from tests.support.api import Api
@@ -43,8 +47,17 @@ async def _objects(api: Api) -> dict[str, str]:
             "earlier_id": survey["id"], "endpoint_id": endpoint["id"], "source_id": source["id"]}
 
 
+PASSES = {
+    "every phase": ("examples,coverage,fuzzing,stateful", 2026),
+    # a second pass of the generated phases alone, from another seed: more and different hostile input
+    "coverage and fuzzing": ("coverage,fuzzing", 29),
+}
+
+
+@pytest.mark.parametrize("run", list(PASSES))
 async def test_every_operation_answers_within_the_contract_under_fuzzing(api: Api, client, make_token,
-                                                                         tmp_path: Path) -> None:
+                                                                         tmp_path: Path, run: str) -> None:
+    phases, seed = PASSES[run]
     token = await make_token()
     ids = await _objects(api)
     config = tmp_path / "schemathesis.toml"
@@ -53,7 +66,7 @@ async def test_every_operation_answers_within_the_contract_under_fuzzing(api: Ap
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "schemathesis.cli", "--config-file", str(config), "run", f"{base}/openapi.json",
         "--header", f"Authorization: Bearer {token}", "--checks", CHECKS, "--max-examples", str(EXAMPLES),
-        "--seed", "2026", "--workers", "1", "--no-color", "--warnings", "off",
+        "--phases", phases, "--seed", str(seed), "--workers", "1", "--no-color", "--warnings", "off",
         "--request-timeout", "20",
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, cwd=tmp_path,
         env={**os.environ, "NO_PROXY": "*", "no_proxy": "*"})
@@ -69,4 +82,4 @@ async def test_every_operation_answers_within_the_contract_under_fuzzing(api: Ap
     documented = sum(1 for item in paths.values() for m in item if m in methods)
     # every operation but GET /openapi.json, the document schemathesis reads the operations from
     assert tested and int(tested.group(1)) == documented - 1, text[-3000:]
-    print(f"fuzz: {cases.group(1)} cases over {tested.group(1)} operations")
+    print(f"fuzz ({run}): {cases.group(1)} cases over {tested.group(1)} operations")
