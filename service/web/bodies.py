@@ -8,6 +8,7 @@ import json
 import math
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from aiohttp import web
@@ -51,11 +52,16 @@ async def read_json(request: web.Request, schema: str | None = None) -> Any:
     return await parse_json_aside(await read_body(request), request.app[SCHEMAS].errors if schema else None, schema)
 
 
+# One thread for large bodies: the event loop then shares the interpreter with one parser at a time, not
+# with one per large request (large bodies wait for each other, everyone else does not wait for them).
+_LARGE_BODIES = ThreadPoolExecutor(max_workers=1, thread_name_prefix="large-bodies")
+
+
 async def parse_json_aside(raw: bytes, check: Callable[[str, Any], list[FieldError]] | None = None,
                            schema: str | None = None) -> Any:
-    """parse_json, in a worker thread for a body over OFF_LOOP_BYTES."""
+    """parse_json, in the large bodies' thread for a body over OFF_LOOP_BYTES."""
     if len(raw) > OFF_LOOP_BYTES:
-        return await asyncio.to_thread(parse_json, raw, check, schema)
+        return await asyncio.get_running_loop().run_in_executor(_LARGE_BODIES, parse_json, raw, check, schema)
     return parse_json(raw, check, schema)
 
 

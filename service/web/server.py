@@ -5,6 +5,7 @@ client sent, and logged as one line naming only the kind of refusal."""
 from __future__ import annotations
 
 import asyncio
+import resource
 import signal
 from typing import Any
 
@@ -76,14 +77,52 @@ class LingeringClose:
         asyncio.get_running_loop().call_later(LINGER_SECONDS, transport.close)
 
 
-class ProblemRequestHandler(RequestHandler):
-    """aiohttp's connection handler with problem+json for what it answers itself."""
+# Connections asyncio accepts in one go (and the kernel's queue of those not yet accepted): with the
+# descriptors kept for the process itself, what the connection cap leaves free for a burst of accepts.
+BACKLOG = 32
+# File descriptors kept free of client connections: the database pool, the listeners, logs and files, and
+# a burst of accepts (BACKLOG) with the connections they shed, which close an instant later.
+RESERVED_DESCRIPTORS = 64 + 2 * BACKLOG  # a burst accepted, and as many shed but not yet closed
 
-    __slots__ = ("_refused",)
+
+def connection_cap() -> int:
+    """How many client connections a process holds at most: its descriptor limit less the reserve."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    return max(16, soft - RESERVED_DESCRIPTORS) if soft != resource.RLIM_INFINITY else 1 << 20
+
+
+class ProblemRequestHandler(RequestHandler):
+    """aiohttp's connection handler with problem+json for what it answers itself; and, when the process holds
+    as many connections as its descriptors allow (`connection_cap`), a new connection closes the longest-held
+    one that is waiting for a request (never one with a request in progress), so that clients that hold
+    connections without asking can't keep others out (health checks included)."""
+
+    __slots__ = ("_opened", "_refused")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._refused = False
+        self._opened = 0.0
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._opened = asyncio.get_running_loop().time()
+        super().connection_made(transport)
+        manager = self._manager
+        cap = getattr(manager, "cap", None)
+        if manager is None or cap is None or len(manager.connections) <= cap:
+            return
+        waiting = [h for h in manager.connections
+                   if h is not self and isinstance(h, ProblemRequestHandler) and h.waiting()]
+        if waiting:
+            oldest = min(waiting, key=lambda h: h._opened)
+            log.info("connection_shed", held_s=round(self._opened - oldest._opened, 1))
+            oldest.force_close()
+
+    def waiting(self) -> bool:
+        """Whether the connection is open and waiting for a request (none in progress). (A connection closed
+        a moment ago stays in the server's list until its task ends: it is not open.)"""
+        return (self.transport is not None and not self._force_close and not self._request_in_progress
+                and self._current_request is None)
 
     def data_received(self, data: bytes) -> None:
         if not self._refused:  # after a refusal nothing more is parsed: it is read and dropped
@@ -105,6 +144,8 @@ class ProblemRequestHandler(RequestHandler):
 
 
 class ProblemServer(web.Server):
+    cap: int | None = None  # set by AppRunner: connections held at most
+
     def __call__(self) -> RequestHandler:
         return ProblemRequestHandler(self, loop=self._loop, **self._kwargs)
 
@@ -121,6 +162,7 @@ class AppRunner(web.AppRunner):
     async def _make_server(self) -> web.Server:
         server = await super()._make_server()
         server.__class__ = ProblemServer  # the same object, one method changed: nothing else to copy
+        server.cap = connection_cap()  # type: ignore[attr-defined]
         return server
 
 
@@ -138,7 +180,7 @@ async def _serve(app: web.Application, host: str, port: int, shutdown_timeout: f
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     try:
-        await web.TCPSite(runner, host, port).start()
+        await web.TCPSite(runner, host, port, backlog=BACKLOG).start()
         log.info("serving", host=host, port=port)
         await stop.wait()
         log.info("stopping", shutdown_timeout_s=shutdown_timeout)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import resource
 import signal
 import socket
 import sys
@@ -44,12 +45,19 @@ class Served:
         return bytes(self.log)
 
 
-async def _start(command: str, base: str, database_url: str, env: dict[str, str]) -> Served:
-    """`python -m service <command>` against the database, logging JSON to a pipe read as it fills."""
+async def _start(command: str, base: str, database_url: str, env: dict[str, str],
+                 descriptors: int | None = None) -> Served:
+    """`python -m service <command>` against the database, logging JSON to a pipe read as it fills; with
+    `descriptors`, the process may open at most that many files and sockets."""
     environ = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": SECRET_KEY, "LOG_FORMAT": "json",
                "AUTH_FAILURES_PER_MINUTE": "0", **env}  # as in-process tests: refused requests come from one address
+    def limit() -> None:
+        if descriptors is not None:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (descriptors, descriptors))
+
     proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "service", command, cwd=ROOT, env=environ,
-                                                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+                                                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+                                                preexec_fn=limit)
     started = Served(base, proc)
     started.reading = asyncio.create_task(_read_log(started))
     return started
@@ -62,10 +70,11 @@ async def _read_log(served: Served) -> None:
 
 
 @asynccontextmanager
-async def served(database_url: str, **env: str) -> AsyncIterator[Served]:
-    """A ready web process."""
+async def served(database_url: str, *, descriptors: int | None = None, **env: str) -> AsyncIterator[Served]:
+    """A ready web process (with `descriptors`, its limit of open files and sockets)."""
     port = free_port()
-    server = await _start("serve", f"http://127.0.0.1:{port}", database_url, {"PORT": str(port), **env})
+    server = await _start("serve", f"http://127.0.0.1:{port}", database_url, {"PORT": str(port), **env},
+                          descriptors)
     proc = server.proc
     try:
         async with aiohttp.ClientSession() as http:
