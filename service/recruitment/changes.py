@@ -68,7 +68,7 @@ class ScorecardPut:
     def check(self, rubric: PanelRubric, version: RubricVersion) -> None:
         station = rubric.station(self.station_id)
         if station is None:
-            raise ValidationFailed(f"Station {self.station_id!r} is not in rubric {version.id}", errors=[FieldError(
+            raise ValidationFailed(f"This station is not in rubric {version.id}", errors=[FieldError(
                 f"is not a station of {version.id} (stations: {', '.join(s.id for s in rubric.stations)})",
                 parameter="station_id")])
         criteria, marks, low, high = station.criteria, self.body["marks"], rubric.scale_min, rubric.scale_max

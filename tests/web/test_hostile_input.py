@@ -236,3 +236,9 @@ async def test_not_found_answers_do_not_repeat_the_reference_in_the_path(api: Ap
         assert reply.status == 404, path
         assert "Jane" not in reply.json["detail"] and "GMC1234567" not in reply.json["detail"], reply.json["detail"]
         assert "99" not in reply.json["detail"]
+
+
+async def test_an_unknown_station_in_the_path_is_not_repeated(api: Api) -> None:
+    _, _, base = await new_candidate(api)
+    reply = await api.put(f"{base}/scorecards/STATION-Zq7Mark/p1", {"marks": {}})
+    assert reply.status == 422 and "Zq7Mark" not in reply.text.replace(reply.json["instance"], "")

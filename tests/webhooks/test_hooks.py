@@ -180,6 +180,7 @@ async def test_unknown_type_is_422_recorded_and_replayed(api: Api, anon: Api) ->
     assert first.status == 422
     known = "appraisal.closed, appraisal.opened, feedback.submitted, ping, survey.response.submitted"
     assert first.json["errors"] == [{"pointer": "/type", "detail": f"must be one of: {known}"}]
+    assert "appraisal.reopened" not in first.text  # the type sent is not repeated
     again = await hook(anon, source, body, signed(source["secret"], body, msg_id="msg_unknown"))
     assert (again.status, again.text) == (422, first.text)
     [receipt] = (await api.get(f"/v1/webhook-sources/{source['id']}/receipts", outcome="rejected")).json["items"]

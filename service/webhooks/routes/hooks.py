@@ -99,7 +99,7 @@ async def _process(request: web.Request, conn: asyncpg.Connection, who: SystemCa
         event_type = envelope["type"]
         event = request.app[INBOUND_EVENTS].get(event_type)
         if event is None:
-            raise ValidationFailed(f"{event_type} is not an event type this service accepts", errors=[
+            raise ValidationFailed("The event's type is not an event type this service accepts", errors=[
                 FieldError(f"must be one of: {', '.join(request.app[INBOUND_EVENTS].names())}", pointer="/type")])
         errors = [FieldError(e.detail, pointer="/data" + (e.pointer or "")) for e in schemas.errors(
             event.schema, envelope["data"])]
