@@ -59,23 +59,25 @@ WHERE org_id = $1 AND appraisal_id = $2 AND rater_key = ANY($4::bytea[])
   AND NOT EXISTS (SELECT 1 FROM appraisal_responses WHERE org_id = $1 AND appraisal_id = $2 AND rater_key = $3);
 
 -- name: response_put
--- Stores a rater's response, replacing their earlier one; `replaced` says whether there was one. That the
+-- Stores a rater's response, replacing their earlier one; `replaced` says whether there was one. A replacement
+-- takes the inserted row's time (EXCLUDED), not now(): Citus takes only immutable functions in DO UPDATE SET. That the
 -- rater answered, and when, is kept apart (their participation), for once the appraisal closes.
 WITH participation AS (
   INSERT INTO appraisal_participants (org_id, appraisal_id, rater_key) VALUES ($1, $2, $3)
-  ON CONFLICT (org_id, appraisal_id, rater_key) DO UPDATE SET answered_at = now())
+  ON CONFLICT (org_id, appraisal_id, rater_key) DO UPDATE SET answered_at = EXCLUDED.answered_at)
 INSERT INTO appraisal_responses AS r (org_id, appraisal_id, rater_key, group_id, answers, comments)
 VALUES ($1, $2, $3, $4, $5, $6)
 ON CONFLICT (org_id, appraisal_id, rater_key) DO UPDATE
 SET group_id = EXCLUDED.group_id, answers = EXCLUDED.answers, comments = EXCLUDED.comments,
-    submitted_at = now()
+    submitted_at = EXCLUDED.submitted_at
 RETURNING submitted_at, (xmax <> 0) AS replaced;
 
 -- name: responses_unlink
--- At close: every response keeps its answers under a random key that leads to no one, and the close time
--- instead of its own, so nothing held ties an answer to a rater any more.
-UPDATE appraisal_responses
-SET rater_key = sha256(uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid())), submitted_at = $3
+-- At close: every response keeps its answers under a key that leads to no one (its key hashed with random
+-- bytes $4 that are kept nowhere), and the close time instead of its own, so nothing held ties an answer to a
+-- rater any more. (Random bytes from the caller, not gen_random_uuid(): Citus takes no volatile function in
+-- an UPDATE of a distributed table.)
+UPDATE appraisal_responses SET rater_key = sha256($4 || rater_key), submitted_at = $3
 WHERE org_id = $1 AND appraisal_id = $2;
 
 -- name: group_counts

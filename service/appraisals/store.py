@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from datetime import datetime
 from typing import Any
@@ -67,7 +68,8 @@ async def put_response(conn: asyncpg.Connection, org_id: uuid.UUID, appraisal_id
 
 async def unlink_responses(conn: asyncpg.Connection, org_id: uuid.UUID, appraisal_id: uuid.UUID,
                            closed_at: datetime) -> None:
-    await conn.execute(QUERIES["responses_unlink"], org_id, appraisal_id, closed_at)
+    """Every response under a key that leads to no one: hashed with random bytes forgotten at once."""
+    await conn.execute(QUERIES["responses_unlink"], org_id, appraisal_id, closed_at, secrets.token_bytes(32))
 
 
 async def group_counts(conn: Connection, org_id: uuid.UUID, appraisal_id: uuid.UUID) -> dict[str, int]:

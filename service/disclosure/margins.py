@@ -21,7 +21,7 @@ Stoer–Wagner (networkx).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -39,6 +39,12 @@ class Margins:
     rows: frozenset[str]
     columns: frozenset[str]
     total: bool
+
+    @staticmethod
+    def common(each: Sequence[Margins]) -> Margins:
+        """What all of these release (the figures a combination of several measures can use)."""
+        return Margins(frozenset.intersection(*(m.rows for m in each)),
+                       frozenset.intersection(*(m.columns for m in each)), all(m.total for m in each))
 
 
 @dataclass(frozen=True, slots=True)

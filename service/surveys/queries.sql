@@ -55,15 +55,18 @@ WHERE org_id = $1 AND survey_id = $2 AND respondent_key = ANY($4::bytea[])
   AND NOT EXISTS (SELECT 1 FROM survey_responses WHERE org_id = $1 AND survey_id = $2 AND respondent_key = $3);
 
 -- name: response_put
--- Stores a respondent's response, replacing their earlier one; `replaced` says whether there was one. That
+-- Stores a respondent's response, replacing their earlier one; `replaced` says whether there was one. A
+-- replacement takes the inserted row's time (EXCLUDED), not now(): Citus takes only immutable functions in
+-- DO UPDATE SET. That
 -- the respondent answered, and when, is kept apart (their participation), for once the survey closes.
 WITH participation AS (
   INSERT INTO survey_participants (org_id, survey_id, respondent_key) VALUES ($1, $2, $3)
-  ON CONFLICT (org_id, survey_id, respondent_key) DO UPDATE SET answered_at = now())
+  ON CONFLICT (org_id, survey_id, respondent_key) DO UPDATE SET answered_at = EXCLUDED.answered_at)
 INSERT INTO survey_responses AS r (org_id, survey_id, respondent_key, unit, staff_group, answers)
 VALUES ($1, $2, $3, $4, $5, $6)
 ON CONFLICT (org_id, survey_id, respondent_key) DO UPDATE
-SET unit = EXCLUDED.unit, staff_group = EXCLUDED.staff_group, answers = EXCLUDED.answers, submitted_at = now()
+SET unit = EXCLUDED.unit, staff_group = EXCLUDED.staff_group, answers = EXCLUDED.answers,
+    submitted_at = EXCLUDED.submitted_at
 RETURNING submitted_at, (xmax <> 0) AS replaced;
 
 -- name: responses
@@ -72,10 +75,10 @@ SELECT unit, staff_group, answers FROM survey_responses
 WHERE org_id = $1 AND survey_id = $2;
 
 -- name: responses_unlink
--- At close: every response keeps its answers under a random key that leads to no one, and the close time
--- instead of its own, so nothing held ties an answer to a respondent any more.
-UPDATE survey_responses
-SET respondent_key = sha256(uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid())), submitted_at = $3
+-- At close: every response keeps its answers under a key that leads to no one (its key hashed with random
+-- bytes $4 that are kept nowhere), and the close time instead of its own, so nothing held ties an answer to a
+-- respondent any more. (Random bytes from the caller: Citus takes no volatile function in such an UPDATE.)
+UPDATE survey_responses SET respondent_key = sha256($4 || respondent_key), submitted_at = $3
 WHERE org_id = $1 AND survey_id = $2;
 
 -- name: unit_counts

@@ -18,7 +18,7 @@ from service.pseudonyms import earlier_pseudonyms, pseudonym
 from service.rubrics.catalogue import Catalogue, RubricVersion
 from service.surveys import store
 from service.surveys.domain.model import SurveyRubric, answer_issues
-from service.surveys.domain.release import Scored, released, restored, stored
+from service.surveys.domain.release import Scored, released, restored, to_keep
 from service.surveys.domain.report import Respondent, Survey, tally
 from service.surveys.domain.scoring import Plan
 from service.surveys.domain.trend import compare
@@ -112,7 +112,7 @@ async def release(conn: Connection, who: Caller, catalogue: Catalogue, row: asyn
     kept)."""
     kept = await store.release(conn, who.org_id, row["id"])
     if kept is None:
-        kept = stored(await scored(conn, who, catalogue, row))
+        kept = to_keep(await scored(conn, who, catalogue, row))
         await store.store_release(conn, who.org_id, row["id"], kept)
     return kept
 
@@ -153,7 +153,7 @@ async def close(conn: asyncpg.Connection, who: Caller, catalogue: Catalogue, bas
     if row["status"] != "open":
         raise Conflict("The survey is already closed")
     row = await store.close(conn, who.org_id, row["id"])
-    await store.store_release(conn, who.org_id, row["id"], stored(await scored(conn, who, catalogue, row)))
+    await store.store_release(conn, who.org_id, row["id"], to_keep(await scored(conn, who, catalogue, row)))
     await store.unlink_responses(conn, who.org_id, row["id"], row["closed_at"])
     await emit(conn, who.org_id, "survey.report_ready", report_ready(row, base_url))
     await audit.record(conn, who, "survey.closed", "survey", row["id"], before={"status": "open"},

@@ -39,9 +39,7 @@ def audit(tallies: Tallies, plan: Plan, reports: Mapping[str, Mapping[str, Any]]
             if cut is not None:
                 return Finding(f"{what} of {measure} over {cut.weight} respondent(s) are determined", _cells(cut))
     for combination in combinations(plan):
-        parts = [released[m] for m in (combination.whole, *combination.parts)]
-        together = Margins(frozenset.intersection(*(p.rows for p in parts)),
-                           frozenset.intersection(*(p.columns for p in parts)), all(p.total for p in parts))
+        together = Margins.common([released[m] for m in (combination.whole, *combination.parts)])
         cut = discloses(combination.weights(tallies.patterns), together, min_size)
         if cut is not None:
             return Finding(f"{combination.whole} beside {', '.join(combination.parts)} rests on {cut.weight} "

@@ -38,7 +38,7 @@ def released(survey: Survey, rubric: SurveyRubric, plan: Plan, tallies: Tallies)
     return Scored(survey, rubric, plan, tallies, release, reports)
 
 
-def stored(scored: Scored) -> dict[str, Any]:
+def to_keep(scored: Scored) -> dict[str, Any]:
     """What is kept of a release: what it hides, and both reports."""
     return {"hidden": scored.release.to_json(), "reports": scored.reports}
 

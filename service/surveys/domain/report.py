@@ -122,7 +122,7 @@ def alignment(rubric: SurveyRubric, plan: Plan, tallies: Tallies, release: Relea
     if any(g not in staff or release.reason(INDEX, ("staff_group", g)) for g in (DOCTORS, MANAGERS)):
         return None
     index = len(plan.measures) - 1
-    doctors, managers = tallies.groups["staff_group"][DOCTORS], tallies.groups["staff_group"][MANAGERS]
+    doctors, managers = staff[DOCTORS], staff[MANAGERS]
     d, m = doctors.mean(index, plan.denominator), managers.mean(index, plan.denominator)
     if d is None or m is None:
         return None

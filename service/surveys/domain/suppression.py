@@ -75,10 +75,15 @@ class Table:
 
     units: frozenset[str] = field(init=False)
     staff_groups: frozenset[str] = field(init=False)
+    sizes: dict[Group, int] = field(init=False)  # respondents of each unit and staff group
 
     def __post_init__(self) -> None:
         self.units = frozenset(u for u, _ in self.cells)
         self.staff_groups = frozenset(s for _, s in self.cells)
+        self.sizes = {}
+        for (unit, staff_group), t in self.cells.items():
+            for group in (("unit", unit), ("staff_group", staff_group)):
+                self.sizes[group] = self.sizes.get(group, 0) + t.respondents
 
     def weights(self, of: Callable[[Tally], int]) -> dict[Cell, int]:
         return {c: of(t) for c, t in self.cells.items()}
@@ -108,10 +113,6 @@ class Table:
         if combination not in self._rests_on:
             self._rests_on[combination] = combination.weights(self.patterns)
         return self._rests_on[combination]
-
-    def size(self, group: Group) -> int:
-        kind, key = group
-        return sum(t.respondents for (u, s), t in self.cells.items() if (u if kind == "unit" else s) == key)
 
 
 def plan_release(table: Table, min_size: int) -> Release:
@@ -163,9 +164,7 @@ def _step(table: Table, release: Release, measures: tuple[str, ...], min_size: i
 
 def _margins(table: Table, release: Release, measures: tuple[str, ...]) -> Margins:
     """What is released of every one of these measures."""
-    each = [release.margins(m, table.units, table.staff_groups) for m in measures]
-    return Margins(frozenset.intersection(*(m.rows for m in each)), frozenset.intersection(*(m.columns for m in each)),
-                   all(m.total for m in each))
+    return Margins.common([release.margins(m, table.units, table.staff_groups) for m in measures])
 
 
 def _hide_one(table: Table, release: Release, measure: str, weights: dict[Cell, int], cut: Cut, min_size: int,
@@ -177,7 +176,7 @@ def _hide_one(table: Table, release: Release, measure: str, weights: dict[Cell, 
     near |= {("unit" if kind == "row" else "staff_group", key) for kind, key in cut.side if key is not None}
     shown = [("unit", u) for u in table.units] + [("staff_group", s) for s in table.staff_groups]
     candidates = sorted((g for g in shown if g not in hidden),
-                        key=lambda g: (g not in near, table.size(g), g[0] != "unit", g[1]))
+                        key=lambda g: (g not in near, table.sizes[g], g[0] != "unit", g[1]))
     for group in candidates:
         hidden[group] = PROTECTS
         after = discloses(weights, _margins(table, release, (measure, *also)), min_size)
