@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import asyncpg
+import sqlparse
 
 from service.config import ROOT
 
@@ -29,6 +30,11 @@ class Migration:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "checksum", hashlib.sha256(self.sql.encode()).hexdigest())
+
+    def statements(self) -> list[str]:
+        """The file's statements, to send one at a time: on Citus a DDL command is passed on to every shard,
+        and some are passed on as the text they were sent in, which must then hold that command alone."""
+        return [s for s in sqlparse.split(self.sql) if sqlparse.format(s, strip_comments=True).strip()]
 
 
 def discover(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
@@ -77,7 +83,8 @@ async def migrate(conn: asyncpg.Connection, directory: Path = MIGRATIONS_DIR) ->
         pending = check(migrations, await applied(conn))
         for migration in pending:
             async with conn.transaction():
-                await conn.execute(migration.sql)
+                for statement in migration.statements():
+                    await conn.execute(statement)
                 await conn.execute(
                     "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
                     migration.version, migration.name, migration.checksum)

@@ -22,6 +22,11 @@ SELECT k.id, k.org_id, o.code AS org_code, k.scopes FROM api_keys k
 UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL
 RETURNING id, org_id, (SELECT code FROM organisations WHERE id = org_id) AS org_code;
 
+-- name: announce_key_change
+-- The channel key_cache.CHANNEL. A statement of its own: on a distributed database it runs on the
+-- coordinator, where the web processes listen.
+SELECT pg_notify('api_keys_changed', '');
+
 -- name: list_keys
 SELECT id, name, token_prefix, scopes, created_at, revoked_at FROM api_keys
  WHERE org_id = $1 ORDER BY created_at;

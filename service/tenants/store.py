@@ -33,7 +33,17 @@ async def key_by_hash(conn: asyncpg.Connection | asyncpg.Pool, token_hash: bytes
 
 
 async def revoke_key(conn: asyncpg.Connection, key_id: uuid.UUID) -> asyncpg.Record | None:
-    return await conn.fetchrow(QUERIES["revoke_key"], key_id)
+    """Revoke the key and tell every web process, at commit, to forget the keys it keeps."""
+    async with conn.transaction():
+        row = await conn.fetchrow(QUERIES["revoke_key"], key_id)
+        if row is not None:
+            await announce_key_change(conn)
+    return row
+
+
+async def announce_key_change(conn: asyncpg.Connection) -> None:
+    """Every web process forgets the keys it keeps when the current transaction commits (key_cache.py)."""
+    await conn.execute(QUERIES["announce_key_change"])
 
 
 async def list_keys(conn: asyncpg.Connection, org_id: uuid.UUID) -> list[asyncpg.Record]:

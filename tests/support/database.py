@@ -1,4 +1,9 @@
-"""Test databases: one migrated template per session, a fresh clone of it per test."""
+"""Test databases: one migrated template per session, a fresh clone of it per test.
+
+On a Citus cluster (`make test-citus`: TEST_DATABASE_URL at the coordinator, TEST_CITUS_WORKERS the
+workers' servers) the template is a distributed database: made on every node, migrated and distributed
+through the coordinator. A clone is then made from it on every node under one name, which gives a whole
+cluster's copy: the coordinator's metadata names the shards, and each worker's copy holds them."""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ import asyncpg
 
 from service import db
 from service.config import ROOT
-from service.db import embedded, migrate
+from service.db import distribution, embedded, migrate
 
 
 def server_dsn() -> str:
@@ -19,41 +24,58 @@ def server_dsn() -> str:
     return url or embedded.start(ROOT / ".data" / "test-pg")
 
 
+def workers() -> list[str]:
+    """The Citus workers' servers, when the tests run on a cluster."""
+    return [w for w in os.environ.get("TEST_CITUS_WORKERS", "").split(",") if w]
+
+
+def on_citus() -> bool:
+    return bool(workers())
+
+
+async def _each_server(dsn: str, command: str) -> None:
+    for server in [dsn, *workers()]:
+        admin = await asyncpg.connect(server)
+        try:
+            await admin.execute(command)
+        finally:
+            await admin.close()
+
+
 async def create_empty(dsn: str, name: str) -> str:
-    admin = await asyncpg.connect(dsn)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
+    await _each_server(dsn, f'CREATE DATABASE "{name}"')
     return name
 
 
 async def create_template(dsn: str) -> str:
-    name = await create_empty(dsn, f"mlcf_tmpl_{os.getpid()}_{uuid.uuid4().hex[:6]}")
-    conn = await db.connect(embedded.with_database(dsn, name))
+    name = f"mlcf_tmpl_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    if on_citus():
+        from tests.citus.cluster import create_database
+        url = await create_database(dsn, workers(), name)
+    else:
+        url = embedded.with_database(dsn, await create_empty(dsn, name))
+    conn = await db.connect(url)
     try:
         await migrate.migrate(conn)
+        if on_citus():
+            async with conn.transaction():
+                await distribution.apply(conn, await distribution.plan(conn))
     finally:
         await conn.close()
+    if on_citus():  # nothing may be connected to a template; Citus keeps a daemon in every database
+        await _each_server(dsn, f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+        await _each_server(dsn, f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
     return name
 
 
 async def clone(dsn: str, template: str) -> str:
     name = f"mlcf_t_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(dsn)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY')
-    finally:
-        await admin.close()
+    await _each_server(dsn, f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY')
     return name
 
 
 async def drop(dsn: str, name: str) -> None:
-    admin = await asyncpg.connect(dsn)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    await _each_server(dsn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def drop_sync(dsn: str, name: str) -> None:
