@@ -79,76 +79,85 @@ VALUES ($1, $2, $3, $4, coalesce($5::jsonb, '{}'::jsonb))
 ON CONFLICT (org_id, campaign_id, candidate_ref) DO UPDATE SET
   display_name = coalesce(EXCLUDED.display_name, candidates.display_name),
   components = CASE WHEN $5::jsonb IS NULL THEN candidates.components ELSE EXCLUDED.components END,
-  updated_at = now(), revision = candidates.revision + 1
+  updated_at = EXCLUDED.updated_at, revision = candidates.revision + 1
 RETURNING id, candidate_ref, display_name, components, created_at, updated_at, (xmax = 0) AS created;
 
--- name: candidate_write
--- A batch of guarded writes to candidates, one statement. $1: the writes as a JSON array of objects with
--- the columns of `w` below (`i` numbers them; the audit row's columns; the result's status, appointable,
--- digest and standing, status null when the result did not change; the change's own fields). $2/$3/$4:
--- their events as parallel arrays (the write's `i`, type, body). $5: the organisation, every write's (so
--- that the statement touches one organisation's rows). A write is done only where the
--- candidate's revision is still the one it was scored at, its campaign still open, and neither held by
--- another transaction; the others write nothing. Each write in a batch must be to a different candidate.
+-- name: candidate_guard
+-- A batch of guarded writes to candidates, first of two statements in one transaction. $1: the writes as a
+-- JSON array of objects with `i` (numbering them), kind, campaign_id, candidate_id, revision, station_id and
+-- panellist_ref. $2: the organisation, every write's (so that the statement touches one organisation's
+-- rows, and runs on one node of a distributed database). A write is done only where the candidate's
+-- revision is still the one it was scored at, its campaign still open, and neither held by another
+-- transaction: those candidates' revisions are bumped (`written`); the others write nothing. Each write in
+-- a batch must be to a different candidate. For a scorecard, the one it replaces (`before`, the audit row's).
 --
 -- Nothing here waits for a row lock, since one write's wait would hold up the whole batch (and two
 -- processes' batches could wait on each other): a campaign or candidate another transaction holds (a
 -- finalisation, a locked write, another process's batch) is skipped, and its writes come back `busy`,
 -- for their writers to do alone. The campaign's share lock keeps a finalisation from committing between
--- this check of `status` and this statement's commit.
+-- this check of `status` and the transaction's commit.
 WITH w AS (
   SELECT * FROM jsonb_to_recordset($1::jsonb) AS w (
-    i integer, kind text, campaign_id uuid, candidate_id uuid, revision bigint,
-    org_id uuid, actor text, key_id uuid, action text, object_type text, object_id text, rubric jsonb,
-    before jsonb, after jsonb, request_id text,
-    status text, appointable boolean, digest text, standing jsonb,
-    station_id text, panellist_ref text, marks jsonb, evidence jsonb, comment text,
-    criterion_id text, mark integer, reason text, moderator_ref text)),
+    i integer, kind text, campaign_id uuid, candidate_id uuid, revision bigint, station_id text, panellist_ref text)),
 open AS MATERIALIZED (
-  SELECT id, org_id FROM campaigns
-  WHERE org_id = $5 AND id IN (SELECT campaign_id FROM w) AND status = 'open'
+  SELECT id FROM campaigns
+  WHERE org_id = $2 AND id IN (SELECT campaign_id FROM w) AND status = 'open'
   FOR SHARE SKIP LOCKED),
 seen AS (
-  SELECT id, org_id FROM campaigns WHERE org_id = $5 AND id IN (SELECT campaign_id FROM w) AND status = 'open'),
+  SELECT id FROM campaigns WHERE org_id = $2 AND id IN (SELECT campaign_id FROM w) AND status = 'open'),
 locked AS MATERIALIZED (
-  SELECT id FROM candidates WHERE org_id = $5 AND id IN (SELECT candidate_id FROM w)
+  SELECT id FROM candidates WHERE org_id = $2 AND id IN (SELECT candidate_id FROM w)
   FOR NO KEY UPDATE SKIP LOCKED),
 guard AS (
   UPDATE candidates c SET revision = c.revision + 1 FROM w
-  WHERE c.org_id = $5 AND c.id = w.candidate_id AND c.revision = w.revision AND c.campaign_id = w.campaign_id
-    AND c.id IN (SELECT id FROM locked) AND (w.campaign_id, w.org_id) IN (SELECT id, org_id FROM open)
-  RETURNING w.i),
-g AS (SELECT w.* FROM w JOIN guard USING (i)),
+  WHERE c.org_id = $2 AND c.id = w.candidate_id AND c.revision = w.revision AND c.campaign_id = w.campaign_id
+    AND c.id IN (SELECT id FROM locked) AND w.campaign_id IN (SELECT id FROM open)
+  RETURNING w.i)
+SELECT w.i, o.id IS NOT NULL AS open, EXISTS (SELECT FROM guard WHERE guard.i = w.i) AS written,
+       CASE WHEN o.id IS NULL THEN w.campaign_id IN (SELECT id FROM seen)
+            ELSE w.candidate_id NOT IN (SELECT id FROM locked) END AS busy,
+       CASE WHEN s.org_id IS NOT NULL THEN jsonb_build_object('marks', s.marks, 'evidence', s.evidence,
+            'comment', s.comment, 'submitted_at', s.submitted_at) END AS replaced
+FROM w LEFT JOIN open o ON o.id = w.campaign_id
+LEFT JOIN scorecards s ON w.kind = 'scorecard' AND s.org_id = $2 AND s.candidate_id = w.candidate_id
+  AND s.station_id = w.station_id AND s.panellist_ref = w.panellist_ref
+ORDER BY w.i;
+
+-- name: candidate_write
+-- The guarded writes that candidate_guard let through, second of the two statements. $1: the writes as a
+-- JSON array of objects with the columns of `g` below (`i` numbers them; the audit row's columns, `before`
+-- the replaced scorecard where there is one; the result's status, appointable, digest and standing, status
+-- null when the result did not change; the change's own fields). $2/$3/$4: their events as parallel
+-- arrays (the write's `i`, type, body). $5: the organisation. How many messages were queued.
+WITH g AS (
+  SELECT * FROM jsonb_to_recordset($1::jsonb) AS g (
+    i integer, kind text, campaign_id uuid, candidate_id uuid, org_id uuid, actor text, key_id uuid, action text,
+    object_type text, object_id text, rubric jsonb, before jsonb, after jsonb, request_id text,
+    status text, appointable boolean, digest text, standing jsonb,
+    station_id text, panellist_ref text, marks jsonb, evidence jsonb, comment text,
+    criterion_id text, mark integer, reason text, moderator_ref text)),
 scored AS (
   INSERT INTO scorecards (org_id, campaign_id, candidate_id, station_id, panellist_ref, marks, evidence, comment)
   SELECT org_id, campaign_id, candidate_id, station_id, panellist_ref, marks, coalesce(evidence, '{}'), comment
   FROM g WHERE kind = 'scorecard'
   ON CONFLICT (org_id, candidate_id, station_id, panellist_ref) DO UPDATE SET marks = EXCLUDED.marks,
-    evidence = EXCLUDED.evidence, comment = EXCLUDED.comment, submitted_at = now()),
+    evidence = EXCLUDED.evidence, comment = EXCLUDED.comment, submitted_at = EXCLUDED.submitted_at),
 moderated AS (
   INSERT INTO moderations (org_id, campaign_id, candidate_id, station_id, criterion_id, mark, reason, moderator_ref)
   SELECT org_id, campaign_id, candidate_id, station_id, criterion_id, mark, reason, moderator_ref
   FROM g WHERE kind = 'moderation'
   ON CONFLICT (org_id, candidate_id, station_id, criterion_id) DO UPDATE SET mark = EXCLUDED.mark,
-    reason = EXCLUDED.reason, moderator_ref = EXCLUDED.moderator_ref, created_at = now()),
--- A replaced scorecard is the audit row's `before` (read in the statement's snapshot, which the guard
--- proves current).
+    reason = EXCLUDED.reason, moderator_ref = EXCLUDED.moderator_ref, created_at = EXCLUDED.created_at),
 audited AS (
   INSERT INTO audit_events (org_id, actor, key_id, action, object_type, object_id, rubric, before, after, request_id)
-  SELECT g.org_id, g.actor, g.key_id, g.action, g.object_type, g.object_id, g.rubric, coalesce(p.row, g.before),
-         g.after, g.request_id
-  FROM g LEFT JOIN LATERAL (
-    SELECT row_to_json(s)::jsonb AS row
-    FROM (SELECT marks, evidence, comment, submitted_at FROM scorecards
-          WHERE g.kind = 'scorecard' AND org_id = $5 AND candidate_id = g.candidate_id
-            AND station_id = g.station_id AND panellist_ref = g.panellist_ref) AS s) AS p ON true
-  ORDER BY g.i),
+  SELECT org_id, actor, key_id, action, object_type, object_id, rubric, before, after, request_id
+  FROM g ORDER BY i),
 result AS (
   INSERT INTO candidate_results (candidate_id, org_id, campaign_id, status, appointable, digest, standing)
   SELECT candidate_id, org_id, campaign_id, status, appointable, digest, standing
   FROM g WHERE status IS NOT NULL
   ON CONFLICT (org_id, candidate_id) DO UPDATE SET status = EXCLUDED.status, appointable = EXCLUDED.appointable,
-    digest = EXCLUDED.digest, standing = EXCLUDED.standing, updated_at = now()),
+    digest = EXCLUDED.digest, standing = EXCLUDED.standing, updated_at = EXCLUDED.updated_at),
 -- The events, queued for every enabled endpoint of the organisation subscribed to their type, in order.
 queued AS (
   INSERT INTO webhook_messages (org_id, endpoint_id, event_type, body)
@@ -159,16 +168,8 @@ queued AS (
   JOIN webhook_endpoints e ON e.org_id = $5 AND e.org_id = ev.org_id AND ev.event_type = ANY (e.events)
     AND e.disabled_at IS NULL AND e.deleted_at IS NULL
   ORDER BY ev.n
-  RETURNING 1),
--- Wakes the delivery workers at commit if anything was queued. Data-modifying CTEs always run; this
--- plain SELECT runs only because the statement reads it.
-notified AS (SELECT pg_notify('webhook_outbox', '') FROM (SELECT FROM queued LIMIT 1) AS any_queued)
-SELECT w.i, o.id IS NOT NULL AS open, EXISTS (SELECT FROM guard WHERE guard.i = w.i) AS written,
-       CASE WHEN o.id IS NULL THEN (w.campaign_id, w.org_id) IN (SELECT id, org_id FROM seen)
-            ELSE w.candidate_id NOT IN (SELECT id FROM locked) END AS busy,
-       (SELECT count(*) FROM notified) AS woken
-FROM w LEFT JOIN open o ON o.id = w.campaign_id AND o.org_id = w.org_id
-ORDER BY w.i;
+  RETURNING 1)
+SELECT count(*) AS queued FROM queued;
 
 -- name: candidate_erase
 -- Deletes a candidate of an open campaign (locked by the caller: candidate_lock) with their scorecards,

@@ -1,6 +1,6 @@
 """Campaigns, candidates, their scorecards and moderations, and their computed results (queries.sql).
 
-A change to a candidate is written by one guarded statement (`write`, which takes a batch of them): it
+A change to a candidate is written by one guarded transaction (`write`, which takes a batch of them): it
 stores the change, the audit row, the recomputed result and the outbox messages only if the candidate's
 `revision` is still the one its state was read at, and the campaign is still open. Every change bumps
 the revision, so a writer that raced another one writes nothing and reads again.
@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 import asyncpg
 
 from service.db import queries
+from service.webhooks import store as webhooks
 
 QUERIES = queries.load(__file__)
 Connection = asyncpg.Connection | asyncpg.Pool
@@ -82,12 +83,19 @@ class CandidateWrite(NamedTuple):
     def org_id(self) -> uuid.UUID:
         return self.audit_entry["org_id"]
 
-    def row(self, i: int) -> dict[str, Any]:
-        """The write as one object of candidate_write's $1."""
-        status, appointable, digest, standing = self.result or (None, None, None, None)
+    def guard_row(self, i: int) -> dict[str, Any]:
+        """The write as one object of candidate_guard's $1."""
         return {"i": i, "kind": self.kind, "campaign_id": self.campaign_id, "candidate_id": self.candidate_id,
-                "revision": self.revision, **self.audit_entry, "status": status, "appointable": appointable,
-                "digest": digest, "standing": standing, **self.change}
+                "revision": self.revision, "station_id": self.change.get("station_id"),
+                "panellist_ref": self.change.get("panellist_ref")}
+
+    def row(self, i: int, replaced: dict[str, Any] | None) -> dict[str, Any]:
+        """The write as one object of candidate_write's $1 (`replaced`: the scorecard it replaces, if any)."""
+        status, appointable, digest, standing = self.result or (None, None, None, None)
+        entry = self.audit_entry if replaced is None else {**self.audit_entry, "before": replaced}
+        return {"i": i, "kind": self.kind, "campaign_id": self.campaign_id, "candidate_id": self.candidate_id,
+                **entry, "status": status, "appointable": appointable, "digest": digest, "standing": standing,
+                **self.change}
 
 
 class WriteOutcome(NamedTuple):
@@ -107,20 +115,23 @@ async def lock(conn: asyncpg.Connection, org_id: uuid.UUID, campaign_id: uuid.UU
 
 
 async def write(conn: asyncpg.Connection, writes: Sequence[CandidateWrite]) -> list[WriteOutcome]:
-    """Store a batch of writes (each to a different candidate, all of one organisation) in one statement;
-    what became of each."""
+    """Store a batch of writes (each to a different candidate, all of one organisation) in one transaction of
+    two statements, the guard then the writes it let through; what became of each."""
     [org_id] = {w.org_id for w in writes}
-    event_writes: list[int] = []
-    types: list[str] = []
-    bodies: list[bytes] = []
-    for i, w in enumerate(writes):
-        event_types, event_bodies = w.events
-        event_writes += [i] * len(event_types)
-        types += event_types
-        bodies += event_bodies
-    rows = await conn.fetch(QUERIES["candidate_write"], [w.row(i) for i, w in enumerate(writes)], event_writes,
-                            types, bodies, org_id)
-    return [WriteOutcome(r["open"], r["written"], r["busy"]) for r in rows]
+    async with conn.transaction():
+        guarded = await conn.fetch(QUERIES["candidate_guard"], [w.guard_row(i) for i, w in enumerate(writes)], org_id)
+        rows, event_writes, types, bodies = [], [], [], []
+        for (i, w), g in zip(enumerate(writes), guarded, strict=True):
+            if not g["written"]:
+                continue
+            rows.append(w.row(i, g["replaced"]))
+            event_types, event_bodies = w.events
+            event_writes += [i] * len(event_types)
+            types += event_types
+            bodies += event_bodies
+        if rows and await conn.fetchval(QUERIES["candidate_write"], rows, event_writes, types, bodies, org_id):
+            await webhooks.wake_workers(conn)
+    return [WriteOutcome(g["open"], g["written"], g["busy"]) for g in guarded]
 
 
 async def upsert(conn: asyncpg.Connection, org_id: uuid.UUID, campaign_id: uuid.UUID, ref: str, *,

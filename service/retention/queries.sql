@@ -14,7 +14,7 @@ VALUES ($1, $2, $3, $4, $5, $6)
 ON CONFLICT (org_id) DO UPDATE SET closed_appraisals_days = EXCLUDED.closed_appraisals_days,
   closed_surveys_days = EXCLUDED.closed_surveys_days, finalised_campaigns_days = EXCLUDED.finalised_campaigns_days,
   webhook_records_days = EXCLUDED.webhook_records_days, audit_events_days = EXCLUDED.audit_events_days,
-  updated_at = now();
+  updated_at = EXCLUDED.updated_at;
 
 -- name: count_closed_appraisals
 SELECT count(*) AS objects,

@@ -1,8 +1,6 @@
 -- The webhook tables: outbound endpoints, the outbox of messages to them and their attempts, inbound
--- sources and their receipts. Every statement that queues messages (a CTE `queued`) also wakes the
--- workers, with `notified`: a pg_notify on the channel 'webhook_outbox' (store.CHANNEL) if `queued` wrote
--- any row, delivered at commit and only if the transaction commits (a rolled-back emit wakes nobody).
--- `notified` is a plain SELECT, so it runs only because the statement reads it (as `woken`).
+-- sources and their receipts. A transaction that queues messages also wakes the workers (wake_workers),
+-- delivered at commit and only if the transaction commits (a rolled-back emit wakes nobody).
 
 
 -- name: create_endpoint
@@ -34,25 +32,24 @@ UPDATE webhook_messages SET status = 'cancelled', claimed_until = NULL, claim_to
 -- name: insert_for_subscribers
 -- $1 the organisation, $2/$3 its events' types and bodies (parallel arrays): one message per event and
 -- enabled endpoint of the organisation subscribed to its type, in the events' order.
-WITH queued AS (
-  INSERT INTO webhook_messages (org_id, endpoint_id, event_type, body)
-  SELECT e.org_id, e.id, ev.event_type, ev.body
-    FROM (SELECT $1::uuid AS org_id, t.event_type, t.body, t.n
-            FROM unnest($2::text[], $3::bytea[]) WITH ORDINALITY AS t (event_type, body, n)) AS ev
-    JOIN webhook_endpoints e ON e.org_id = ev.org_id AND ev.event_type = ANY (e.events)
-     AND e.disabled_at IS NULL AND e.deleted_at IS NULL
-   ORDER BY ev.n
-  RETURNING id),
-notified AS (SELECT pg_notify('webhook_outbox', '') FROM (SELECT FROM queued LIMIT 1) AS any_queued)
-SELECT queued.*, (SELECT count(*) FROM notified) AS woken FROM queued;
+INSERT INTO webhook_messages (org_id, endpoint_id, event_type, body)
+SELECT e.org_id, e.id, ev.event_type, ev.body
+  FROM (SELECT $1::uuid AS org_id, t.event_type, t.body, t.n
+          FROM unnest($2::text[], $3::bytea[]) WITH ORDINALITY AS t (event_type, body, n)) AS ev
+  JOIN webhook_endpoints e ON e.org_id = ev.org_id AND ev.event_type = ANY (e.events)
+   AND e.disabled_at IS NULL AND e.deleted_at IS NULL
+ ORDER BY ev.n
+RETURNING id;
 
 -- name: insert_for_endpoint
-WITH queued AS (
-  INSERT INTO webhook_messages (org_id, endpoint_id, event_type, body) VALUES ($1, $2, $3, $4)
-  RETURNING id, seq, endpoint_id, event_type, status, total_attempts, next_attempt_at, last_attempt_at,
-            last_status, delivered_at, created_at),
-notified AS (SELECT pg_notify('webhook_outbox', '') FROM (SELECT FROM queued LIMIT 1) AS any_queued)
-SELECT queued.*, (SELECT count(*) FROM notified) AS woken FROM queued;
+INSERT INTO webhook_messages (org_id, endpoint_id, event_type, body) VALUES ($1, $2, $3, $4)
+RETURNING id, seq, endpoint_id, event_type, status, total_attempts, next_attempt_at, last_attempt_at,
+          last_status, delivered_at, created_at;
+
+-- name: wake_workers
+-- Wakes the delivery workers listening on 'webhook_outbox' (store.CHANNEL) at commit. A statement of its
+-- own: on a distributed database it runs on the coordinator, where the workers listen.
+SELECT pg_notify('webhook_outbox', '');
 
 -- name: due_organisations
 -- The organisations with messages due, the longest waiting first: the one read across organisations (no
@@ -121,14 +118,11 @@ SELECT m.id, m.status, e.disabled_at IS NOT NULL AS endpoint_disabled,
  WHERE m.org_id = $1 AND m.id = $2 FOR UPDATE OF m;
 
 -- name: redeliver
-WITH queued AS (
-  UPDATE webhook_messages SET status = 'pending', attempts = 0, next_attempt_at = now(),
-         claimed_until = NULL, claim_token = NULL, delivered_at = NULL
-   WHERE org_id = $1 AND id = $2
-  RETURNING id, seq, endpoint_id, event_type, status, total_attempts, next_attempt_at, last_attempt_at,
-            last_status, delivered_at, created_at),
-notified AS (SELECT pg_notify('webhook_outbox', '') FROM (SELECT FROM queued LIMIT 1) AS any_queued)
-SELECT queued.*, (SELECT count(*) FROM notified) AS woken FROM queued;
+UPDATE webhook_messages SET status = 'pending', attempts = 0, next_attempt_at = now(),
+       claimed_until = NULL, claim_token = NULL, delivered_at = NULL
+ WHERE org_id = $1 AND id = $2
+RETURNING id, seq, endpoint_id, event_type, status, total_attempts, next_attempt_at, last_attempt_at,
+          last_status, delivered_at, created_at;
 
 
 -- name: create_source

@@ -10,7 +10,7 @@ import asyncpg
 from service.db import queries
 
 QUERIES = queries.load(__file__)
-CHANNEL = "webhook_outbox"  # what the statements queueing messages notify (queries.sql spells it out)
+CHANNEL = "webhook_outbox"  # what wake_workers notifies (queries.sql spells it out)
 
 
 # Outbound endpoints: where an organisation wants which events sent.
@@ -59,12 +59,21 @@ async def insert_for_subscribers(conn: asyncpg.Connection, org_id: uuid.UUID, ev
                                  bodies: list[bytes]) -> list[uuid.UUID]:
     """Queue each event (parallel lists) for every enabled endpoint of the organisation subscribed to it."""
     rows = await conn.fetch(QUERIES["insert_for_subscribers"], org_id, event_types, bodies)
+    if rows:
+        await wake_workers(conn)
     return [r["id"] for r in rows]
 
 
 async def insert_for_endpoint(conn: asyncpg.Connection, org_id: uuid.UUID, endpoint_id: uuid.UUID,
                               event_type: str, body: bytes) -> asyncpg.Record:
-    return await conn.fetchrow(QUERIES["insert_for_endpoint"], org_id, endpoint_id, event_type, body)
+    row = await conn.fetchrow(QUERIES["insert_for_endpoint"], org_id, endpoint_id, event_type, body)
+    await wake_workers(conn)
+    return row
+
+
+async def wake_workers(conn: asyncpg.Connection) -> None:
+    """Wake the delivery workers when the caller's transaction commits (messages were queued in it)."""
+    await conn.execute(QUERIES["wake_workers"])
 
 
 async def claim(conn: asyncpg.Connection, *, limit: int, lease: float, worker: str) -> list[asyncpg.Record]:
@@ -129,7 +138,9 @@ async def lock_delivery(conn: asyncpg.Connection, org_id: uuid.UUID, message_id:
 
 async def redeliver(conn: asyncpg.Connection, org_id: uuid.UUID, message_id: uuid.UUID) -> asyncpg.Record:
     """Start a new round for a finished message: same webhook-id, same body, a fresh retry schedule."""
-    return await conn.fetchrow(QUERIES["redeliver"], org_id, message_id)
+    row = await conn.fetchrow(QUERIES["redeliver"], org_id, message_id)
+    await wake_workers(conn)
+    return row
 
 
 # Inbound sources and their receipts (the dedupe record of every signed event).

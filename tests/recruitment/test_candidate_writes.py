@@ -73,7 +73,8 @@ async def test_in_one_batch_each_write_is_guarded_on_its_own(api: Api, conn) -> 
     assert await candidates.write(conn, [card(org_id, stale), card(org_id, fresh)]) == [
         candidates.WriteOutcome(open=True, written=False), candidates.WriteOutcome(open=True, written=True)]
     assert (await snapshot(conn))[:3] == (scorecards + 1, audited + 1, queued)
-    late = await conn.fetch("SELECT c.candidate_ref FROM scorecards s JOIN candidates c ON c.id = s.candidate_id"
+    late = await conn.fetch("SELECT c.candidate_ref FROM scorecards s"
+                            " JOIN candidates c ON c.org_id = s.org_id AND c.id = s.candidate_id"
                             " WHERE s.panellist_ref = 'late'")
     assert [r["candidate_ref"] for r in late] == ["A-2"]
 
@@ -181,7 +182,9 @@ async def test_a_campaign_held_by_another_transaction_holds_up_only_its_own_writ
     try:
         holding = blocker.transaction()
         await holding.start()
-        await blocker.execute("SELECT FROM campaigns WHERE id = $1 FOR UPDATE", uuid.UUID(held["id"]))
+        held_id = uuid.UUID(held["id"])
+        held_org = await blocker.fetchval("SELECT org_id FROM campaigns WHERE id = $1", held_id)
+        await blocker.execute("SELECT FROM campaigns WHERE org_id = $1 AND id = $2 FOR UPDATE", held_org, held_id)
         waiting = [asyncio.ensure_future(api.put(f"/v1/campaigns/{held['id']}/candidates/{ref}/scorecards/"
                                                  f"{station}/p1", {"marks": full_marks(rubric, station, 3)}))
                    for ref in ("A-1", "A-2")]
