@@ -25,6 +25,21 @@ from tests.support import database
 from tests.support.api import Api
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On the Citus cluster (`make test-citus`), the tests marked plain_postgres are skipped, saying why, and
+    so are the tests that use no database (they run the same on every deployment); elsewhere, the tests
+    marked citus are."""
+    on_citus = database.on_citus()
+    for item in items:
+        plain = item.get_closest_marker("plain_postgres")
+        if on_citus and plain is not None:
+            item.add_marker(pytest.mark.skip(reason="not on Citus: " + plain.kwargs["reason"]))
+        elif on_citus and not {"pg_server", "database_url"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.skip(reason="not on Citus: uses no database"))
+        if not on_citus and item.get_closest_marker("citus") is not None:
+            item.add_marker(pytest.mark.skip(reason="needs the Citus cluster of `make test-citus`"))
+
+
 @pytest.fixture(autouse=True)
 def _reset_logging() -> Iterator[None]:
     yield
