@@ -28,9 +28,12 @@ async def record(conn: asyncpg.Connection, caller: Caller, action: str, object_t
                  object_id: str | uuid.UUID, *, rubric: dict[str, Any] | None = None,
                  before: Any = None, after: Any = None) -> None:
     row = entry(caller, action, object_type, object_id, rubric=rubric, before=before, after=after)
-    await conn.execute(QUERIES["record"], row["org_id"], row["actor"], row["key_id"], row["action"],
-                       row["object_type"], row["object_id"], row["rubric"], row["before"], row["after"],
-                       row["request_id"])
+    await conn.execute(QUERIES["record"], *row.values())
+
+
+async def record_entries(conn: asyncpg.Connection, entries: list[dict[str, Any]]) -> None:
+    """Record entries made by entry(), in their order."""
+    await conn.executemany(QUERIES["record"], [tuple(e.values()) for e in entries])
 
 
 async def page(conn: asyncpg.Connection | asyncpg.Pool, org_id: uuid.UUID, *, position: int | None,

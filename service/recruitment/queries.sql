@@ -83,7 +83,7 @@ ON CONFLICT (org_id, campaign_id, candidate_ref) DO UPDATE SET
 RETURNING id, candidate_ref, display_name, components, created_at, updated_at, (xmax = 0) AS created;
 
 -- name: candidate_guard
--- A batch of guarded writes to candidates, first of two statements in one transaction. $1: the writes as a
+-- A batch of guarded writes to candidates, the first statement of their transaction. $1: the writes as a
 -- JSON array of objects with `i` (numbering them), kind, campaign_id, candidate_id, revision, station_id and
 -- panellist_ref. $2: the organisation, every write's (so that the statement touches one organisation's
 -- rows, and runs on one node of a distributed database). A write is done only where the candidate's
@@ -123,53 +123,28 @@ LEFT JOIN scorecards s ON w.kind = 'scorecard' AND s.org_id = $2 AND s.candidate
   AND s.station_id = w.station_id AND s.panellist_ref = w.panellist_ref
 ORDER BY w.i;
 
--- name: candidate_write
--- The guarded writes that candidate_guard let through, second of the two statements. $1: the writes as a
--- JSON array of objects with the columns of `g` below (`i` numbers them; the audit row's columns, `before`
--- the replaced scorecard where there is one; the result's status, appointable, digest and standing, status
--- null when the result did not change; the change's own fields). $2/$3/$4: their events as parallel
--- arrays (the write's `i`, type, body). $5: the organisation. How many messages were queued.
-WITH g AS (
-  SELECT * FROM jsonb_to_recordset($1::jsonb) AS g (
-    i integer, kind text, campaign_id uuid, candidate_id uuid, org_id uuid, actor text, key_id uuid, action text,
-    object_type text, object_id text, rubric jsonb, before jsonb, after jsonb, request_id text,
-    status text, appointable boolean, digest text, standing jsonb,
-    station_id text, panellist_ref text, marks jsonb, evidence jsonb, comment text,
-    criterion_id text, mark integer, reason text, moderator_ref text)),
-scored AS (
-  INSERT INTO scorecards (org_id, campaign_id, candidate_id, station_id, panellist_ref, marks, evidence, comment)
-  SELECT org_id, campaign_id, candidate_id, station_id, panellist_ref, marks, coalesce(evidence, '{}'), comment
-  FROM g WHERE kind = 'scorecard'
-  ON CONFLICT (org_id, candidate_id, station_id, panellist_ref) DO UPDATE SET marks = EXCLUDED.marks,
-    evidence = EXCLUDED.evidence, comment = EXCLUDED.comment, submitted_at = EXCLUDED.submitted_at),
-moderated AS (
-  INSERT INTO moderations (org_id, campaign_id, candidate_id, station_id, criterion_id, mark, reason, moderator_ref)
-  SELECT org_id, campaign_id, candidate_id, station_id, criterion_id, mark, reason, moderator_ref
-  FROM g WHERE kind = 'moderation'
-  ON CONFLICT (org_id, candidate_id, station_id, criterion_id) DO UPDATE SET mark = EXCLUDED.mark,
-    reason = EXCLUDED.reason, moderator_ref = EXCLUDED.moderator_ref, created_at = EXCLUDED.created_at),
-audited AS (
-  INSERT INTO audit_events (org_id, actor, key_id, action, object_type, object_id, rubric, before, after, request_id)
-  SELECT org_id, actor, key_id, action, object_type, object_id, rubric, before, after, request_id
-  FROM g ORDER BY i),
-result AS (
-  INSERT INTO candidate_results (candidate_id, org_id, campaign_id, status, appointable, digest, standing)
-  SELECT candidate_id, org_id, campaign_id, status, appointable, digest, standing
-  FROM g WHERE status IS NOT NULL
-  ON CONFLICT (org_id, candidate_id) DO UPDATE SET status = EXCLUDED.status, appointable = EXCLUDED.appointable,
-    digest = EXCLUDED.digest, standing = EXCLUDED.standing, updated_at = EXCLUDED.updated_at),
--- The events, queued for every enabled endpoint of the organisation subscribed to their type, in order.
-queued AS (
-  INSERT INTO webhook_messages (org_id, endpoint_id, event_type, body)
-  SELECT e.org_id, e.id, ev.event_type, ev.body
-  FROM (SELECT g.org_id, t.event_type, t.body, t.n
-        FROM unnest($2::integer[], $3::text[], $4::bytea[]) WITH ORDINALITY AS t (i, event_type, body, n)
-        JOIN g USING (i)) AS ev
-  JOIN webhook_endpoints e ON e.org_id = $5 AND e.org_id = ev.org_id AND ev.event_type = ANY (e.events)
-    AND e.disabled_at IS NULL AND e.deleted_at IS NULL
-  ORDER BY ev.n
-  RETURNING 1)
-SELECT count(*) AS queued FROM queued;
+-- The writes candidate_guard let through, each a statement of one row (sent together, in one round trip):
+-- on a distributed database each runs on the node holding the organisation, and the transaction commits
+-- there alone. DO UPDATE SET takes the new row's time (EXCLUDED), not now(): Citus takes only immutable
+-- functions there.
+
+-- name: scorecard_upsert
+INSERT INTO scorecards (org_id, campaign_id, candidate_id, station_id, panellist_ref, marks, evidence, comment)
+VALUES ($1, $2, $3, $4, $5, $6, coalesce($7::jsonb, '{}'), $8)
+ON CONFLICT (org_id, candidate_id, station_id, panellist_ref) DO UPDATE SET marks = EXCLUDED.marks,
+  evidence = EXCLUDED.evidence, comment = EXCLUDED.comment, submitted_at = EXCLUDED.submitted_at;
+
+-- name: moderation_upsert
+INSERT INTO moderations (org_id, campaign_id, candidate_id, station_id, criterion_id, mark, reason, moderator_ref)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+ON CONFLICT (org_id, candidate_id, station_id, criterion_id) DO UPDATE SET mark = EXCLUDED.mark,
+  reason = EXCLUDED.reason, moderator_ref = EXCLUDED.moderator_ref, created_at = EXCLUDED.created_at;
+
+-- name: result_upsert
+INSERT INTO candidate_results (org_id, candidate_id, campaign_id, status, appointable, digest, standing)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+ON CONFLICT (org_id, candidate_id) DO UPDATE SET status = EXCLUDED.status, appointable = EXCLUDED.appointable,
+  digest = EXCLUDED.digest, standing = EXCLUDED.standing, updated_at = EXCLUDED.updated_at;
 
 -- name: candidate_erase
 -- Deletes a candidate of an open campaign (locked by the caller: candidate_lock) with their scorecards,

@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 
 import asyncpg
 
+from service.audit import store as audit
 from service.db import queries
 from service.webhooks import store as webhooks
 
@@ -89,13 +90,18 @@ class CandidateWrite(NamedTuple):
                 "revision": self.revision, "station_id": self.change.get("station_id"),
                 "panellist_ref": self.change.get("panellist_ref")}
 
-    def row(self, i: int, replaced: dict[str, Any] | None) -> dict[str, Any]:
-        """The write as one object of candidate_write's $1 (`replaced`: the scorecard it replaces, if any)."""
-        status, appointable, digest, standing = self.result or (None, None, None, None)
-        entry = self.audit_entry if replaced is None else {**self.audit_entry, "before": replaced}
-        return {"i": i, "kind": self.kind, "campaign_id": self.campaign_id, "candidate_id": self.candidate_id,
-                **entry, "status": status, "appointable": appointable, "digest": digest, "standing": standing,
-                **self.change}
+    def change_row(self) -> tuple[Any, ...]:
+        """The parameters of scorecard_upsert or moderation_upsert, by kind."""
+        c = self.change
+        if self.kind == "scorecard":
+            return (self.org_id, self.campaign_id, self.candidate_id, c["station_id"], c["panellist_ref"],
+                    c["marks"], c.get("evidence"), c.get("comment"))
+        return (self.org_id, self.campaign_id, self.candidate_id, c["station_id"], c["criterion_id"], c["mark"],
+                c.get("reason"), c.get("moderator_ref"))
+
+    def audit_row(self, replaced: dict[str, Any] | None) -> dict[str, Any]:
+        """The audit entry; `replaced`, the scorecard this one replaces, is its `before`."""
+        return self.audit_entry if replaced is None else {**self.audit_entry, "before": replaced}
 
 
 class WriteOutcome(NamedTuple):
@@ -115,22 +121,23 @@ async def lock(conn: asyncpg.Connection, org_id: uuid.UUID, campaign_id: uuid.UU
 
 
 async def write(conn: asyncpg.Connection, writes: Sequence[CandidateWrite]) -> list[WriteOutcome]:
-    """Store a batch of writes (each to a different candidate, all of one organisation) in one transaction of
-    two statements, the guard then the writes it let through; what became of each."""
+    """Store a batch of writes (each to a different candidate, all of one organisation) in one transaction:
+    the guard, then what it let through (each kind of row sent together); what became of each."""
     [org_id] = {w.org_id for w in writes}
     async with conn.transaction():
         guarded = await conn.fetch(QUERIES["candidate_guard"], [w.guard_row(i) for i, w in enumerate(writes)], org_id)
-        rows, event_writes, types, bodies = [], [], [], []
-        for (i, w), g in zip(enumerate(writes), guarded, strict=True):
-            if not g["written"]:
-                continue
-            rows.append(w.row(i, g["replaced"]))
-            event_types, event_bodies = w.events
-            event_writes += [i] * len(event_types)
-            types += event_types
-            bodies += event_bodies
-        if rows and await conn.fetchval(QUERIES["candidate_write"], rows, event_writes, types, bodies, org_id):
-            await webhooks.wake_workers(conn)
+        through = [(w, g["replaced"]) for w, g in zip(writes, guarded, strict=True) if g["written"]]
+        for kind, query in (("scorecard", "scorecard_upsert"), ("moderation", "moderation_upsert")):
+            rows = [w.change_row() for w, _ in through if w.kind == kind]
+            if rows:
+                await conn.executemany(QUERIES[query], rows)
+        await audit.record_entries(conn, [w.audit_row(replaced) for w, replaced in through])
+        results = [(org_id, w.candidate_id, w.campaign_id, *w.result) for w, _ in through if w.result]
+        if results:
+            await conn.executemany(QUERIES["result_upsert"], results)
+        types = [t for w, _ in through for t in w.events[0]]
+        if types:
+            await webhooks.insert_for_subscribers(conn, org_id, types, [b for w, _ in through for b in w.events[1]])
     return [WriteOutcome(g["open"], g["written"], g["busy"]) for g in guarded]
 
 

@@ -59,13 +59,14 @@ SELECT org_id FROM webhook_messages
  GROUP BY org_id ORDER BY min(next_attempt_at) LIMIT $1;
 
 -- name: claim
+-- $5: this claim's token, made by the caller (Citus takes no volatile function in an UPDATE).
 WITH due AS (
   SELECT id FROM webhook_messages
    WHERE org_id = $4 AND status = 'pending' AND next_attempt_at <= now()
      AND (claimed_until IS NULL OR claimed_until <= now())
    ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
 UPDATE webhook_messages AS m
-   SET claimed_until = now() + make_interval(secs => $2), claim_token = gen_random_uuid(), claimed_by = $3
+   SET claimed_until = now() + make_interval(secs => $2), claim_token = $5, claimed_by = $3
   FROM due, webhook_endpoints AS e
  WHERE m.org_id = $4 AND m.id = due.id AND e.org_id = m.org_id AND e.id = m.endpoint_id
 RETURNING m.id, m.org_id, m.endpoint_id, m.event_type, m.body, m.attempts, m.claim_token,

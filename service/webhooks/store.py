@@ -84,7 +84,7 @@ async def claim(conn: asyncpg.Connection, *, limit: int, lease: float, worker: s
     orgs = [r["org_id"] for r in await conn.fetch(QUERIES["due_organisations"], limit)]
     for left, org_id in zip(range(len(orgs), 0, -1), orgs, strict=True):
         share = -(-(limit - len(claimed)) // left)  # ceiling
-        claimed += await conn.fetch(QUERIES["claim"], share, lease, worker, org_id)
+        claimed += await conn.fetch(QUERIES["claim"], share, lease, worker, org_id, uuid.uuid4())
     return claimed
 
 

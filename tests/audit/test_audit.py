@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from service.audit import store as audit
 from service.tenants.domain.callers import Caller
 from tests.recruitment.recruitment_support import full_marks, new_candidate
@@ -63,8 +65,9 @@ async def test_newest_first_since_and_cursors_that_keep_their_order(client, conn
     assert mixed.status == 422 and mixed.json["errors"][0]["parameter"] == "cursor"
 
     third = newest.json["items"][1]["created_at"]  # t3's time: t3 and t4 were recorded at or after it
-    await conn.execute("UPDATE audit_events SET created_at = created_at - interval '1 hour' "
-                       "WHERE object_id IN ('t0', 't1', 't2')")
+    an_hour_before = datetime.fromisoformat(third) - timedelta(hours=1)
+    await conn.execute("UPDATE audit_events SET created_at = $2 WHERE org_id = $1 AND object_id IN ('t0', 't1', 't2')",
+                       org.org_id, an_hour_before)
     since = await api.get("/v1/audit-events", action="test.thing", since=third)
     assert [e["object_id"] for e in since.json["items"]] == ["t3", "t4"]
     for bad in ("yesterday", "2026-03-01T09:00:00"):  # no offset: which clock?

@@ -9,12 +9,15 @@ import asyncio
 import asyncpg
 
 from tests.recruitment.recruitment_support import full_marks, new_candidate
+from tests.support import database
 from tests.support.api import Api
 
 WAITING_ON_A_LOCK = """
 SELECT pid FROM pg_stat_activity
  WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'
 """
+# On Citus the lock is waited for on a worker, by a backend of the coordinator's (its global pid).
+WAITING_ON_A_LOCK_ON_A_WORKER = "SELECT DISTINCT (waiting_gpid % 10000000000)::integer AS pid FROM citus_lock_waits"
 
 
 async def test_a_connection_terminated_mid_request_is_a_503_with_retry_after(api: Api, conn: asyncpg.Connection
@@ -24,17 +27,19 @@ async def test_a_connection_terminated_mid_request_is_a_503_with_retry_after(api
     url = f"{base}/scorecards/{station}/dr-lost"
     async with conn.transaction():
         # hold the candidate, so the service's write waits on the lock inside PostgreSQL
-        await conn.execute("SELECT 1 FROM candidates WHERE candidate_ref = 'A-1' FOR UPDATE")
+        org_id = await conn.fetchval("SELECT org_id FROM candidates WHERE candidate_ref = 'A-1'")
+        await conn.execute("SELECT 1 FROM candidates WHERE org_id = $1 AND candidate_ref = 'A-1' FOR UPDATE", org_id)
         put = asyncio.create_task(api.put(url, {"marks": full_marks(rubric, station, 3)}))
         waiting: list[int] = []
         for _ in range(200):
-            waiting = [r["pid"] for r in await conn.fetch(WAITING_ON_A_LOCK)]
+            waiting = [r["pid"] for r in await conn.fetch(
+                WAITING_ON_A_LOCK_ON_A_WORKER if database.on_citus() else WAITING_ON_A_LOCK)]
             if waiting or put.done():
                 break
             await asyncio.sleep(0.02)
         assert waiting, "the write never waited on the lock"
         for pid in waiting:
-            await conn.execute("SELECT pg_terminate_backend($1)", pid)
+            await conn.execute("SELECT pg_terminate_backend($1::integer)", pid)
     reply = await put
     assert reply.status == 503, reply.text
     assert reply.content_type == "application/problem+json" and reply.headers["Retry-After"] == "1"

@@ -115,6 +115,7 @@ def private_server() -> tuple[str, object]:
     shutil.rmtree(data_dir, ignore_errors=True)
 
 
+@pytest.mark.plain_postgres(reason="restarts a PostgreSQL server of its own, which has no Citus")
 async def test_postgresql_restarted_under_load(config: Config, aiohttp_client, private_server) -> None:
     dsn, restart = private_server
     template = await database.create_template(dsn)
