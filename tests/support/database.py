@@ -33,11 +33,11 @@ def on_citus() -> bool:
     return bool(workers())
 
 
-async def _each_server(dsn: str, command: str) -> None:
+async def _each_server(dsn: str, command: str, *args: object) -> None:
     for server in [dsn, *workers()]:
         admin = await asyncpg.connect(server)
         try:
-            await admin.execute(command)
+            await admin.execute(command, *args)
         finally:
             await admin.close()
 
@@ -64,7 +64,7 @@ async def create_template(dsn: str) -> str:
         await conn.close()
     if on_citus():  # nothing may be connected to a template; Citus keeps a daemon in every database
         await _each_server(dsn, f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
-        await _each_server(dsn, f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
+        await _each_server(dsn, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", name)
     return name
 
 
