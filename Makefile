@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements-dev.txt pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test test-citus lint bench install clean-data validate-rubrics browser
+.PHONY: run test test-citus bench-citus lint bench install clean-data validate-rubrics browser
 
 $(STAMP): requirements-dev.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -24,7 +24,12 @@ test: $(STAMP) browser
 # The suite on a Citus cluster on loopback (docs/scale-out.md): the extension is built from the source
 # tarball CITUS_SOURCE when PostgreSQL does not have it.
 test-citus: $(STAMP) browser
-	CITUS_SOURCE="$(CITUS_SOURCE)" PYTHON=$(BIN)/python bash tests/citus/run-tests.sh $(PYTEST_ARGS)
+	CITUS_SOURCE="$(CITUS_SOURCE)" PYTHON=$(BIN)/python bash tests/citus/run.sh test $(PYTEST_ARGS)
+
+# Scorecard PUT on the same cluster, beside plain PostgreSQL (PLAIN_DATABASE_URL, else embedded) and the
+# bare handler (bench/README.md).
+bench-citus: $(STAMP)
+	CITUS_SOURCE="$(CITUS_SOURCE)" PYTHON=$(BIN)/python bash tests/citus/run.sh bench
 
 # The docs page is checked in headless Chromium: Debian's, installed here when missing and run as root
 # (elsewhere install it yourself; without it those tests are skipped, saying why).

@@ -165,6 +165,11 @@ def _out_of_place(step: Step, now: dict[str, Placement], anchor: Placement | Non
             or (anchor is not None and anchor.kind == "distributed" and placed.colocation != anchor.colocation))
 
 
+async def is_laid_out(conn: asyncpg.Connection) -> bool:
+    """Whether this is a Citus coordinator with the schema distributed (by `distribute`)."""
+    return await conn.fetchval(QUERIES["citus_version"]) is not None and await conn.fetchval(QUERIES["laid_out"])
+
+
 async def _require_citus(conn: asyncpg.Connection) -> None:
     if await conn.fetchval(QUERIES["citus_version"]) is None:
         raise LayoutError("the citus extension is not installed in this database: run `CREATE EXTENSION citus` "

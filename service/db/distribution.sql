@@ -30,6 +30,10 @@ SELECT c.relname AS table, g.tgname AS name, pg_get_triggerdef(g.oid) AS definit
 -- name: citus_version
 SELECT extversion FROM pg_extension WHERE extname = 'citus';
 
+-- name: laid_out
+SELECT EXISTS (SELECT FROM pg_dist_partition p JOIN pg_class c ON c.oid = p.logicalrelid
+                WHERE c.relnamespace = 'public'::regnamespace AND p.partmethod = 'h');
+
 -- name: layout
 -- Every table of the public schema and what Citus holds it as ("plain" when not in its metadata).
 SELECT c.relname AS name, coalesce(t.citus_table_type, 'plain') AS kind,

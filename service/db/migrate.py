@@ -11,6 +11,7 @@ import asyncpg
 import sqlparse
 
 from service.config import ROOT
+from service.db import distribution
 
 MIGRATIONS_DIR = ROOT / "migrations"
 ADVISORY_LOCK_KEY = 7_301_955_214  # arbitrary, constant: "mlcf migrations"
@@ -81,10 +82,15 @@ async def migrate(conn: asyncpg.Connection, directory: Path = MIGRATIONS_DIR) ->
             " version integer PRIMARY KEY, name text NOT NULL, checksum text NOT NULL,"
             " applied_at timestamptz NOT NULL DEFAULT now())")
         pending = check(migrations, await applied(conn))
+        # On a distributed database, each migration's new tables are laid out before the next one runs (which
+        # may then refer to them).
+        laid_out = await distribution.is_laid_out(conn)
         for migration in pending:
             async with conn.transaction():
                 for statement in migration.statements():
                     await conn.execute(statement)
+                if laid_out:
+                    await distribution.apply(conn, await distribution.plan(conn))
                 await conn.execute(
                     "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
                     migration.version, migration.name, migration.checksum)
