@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Literal
@@ -47,5 +48,21 @@ async def transaction(pool: asyncpg.Pool, *, isolation: str | None = None) -> As
 
 def translate(exc: asyncpg.IntegrityConstraintViolationError) -> Exception:
     """The ConstraintViolation of a known constraint; any other violation unchanged (a bug, answered 500)."""
-    known = KNOWN_CONSTRAINTS.get(getattr(exc, "constraint_name", None) or "")
+    known = KNOWN_CONSTRAINTS.get(_constraint(exc))
     return ConstraintViolation(*known) if known else exc
+
+
+_NAMED = re.compile(r'constraint "([^"]+)"')
+_SHARD_SUFFIX = re.compile(r"_\d+$")
+
+
+def _constraint(exc: asyncpg.IntegrityConstraintViolationError) -> str:
+    """The violated constraint's name. Citus passes on a worker's error without the field that names it,
+    and names a shard's copy of a constraint with the shard's id appended: read from its message then."""
+    name = getattr(exc, "constraint_name", None)
+    if name:
+        return name
+    found = _NAMED.search(getattr(exc, "message", "") or "")
+    if not found:
+        return ""
+    return found.group(1) if found.group(1) in KNOWN_CONSTRAINTS else _SHARD_SUFFIX.sub("", found.group(1))

@@ -59,37 +59,54 @@ SELECT org_id FROM webhook_messages
  GROUP BY org_id ORDER BY min(next_attempt_at) LIMIT $1;
 
 -- name: claim
--- $5: this claim's token, made by the caller (Citus takes no volatile function in an UPDATE).
+-- $5: random bytes from the caller, from which each message's claim token is made (Citus takes no volatile
+-- function in an UPDATE).
 WITH due AS (
   SELECT id FROM webhook_messages
    WHERE org_id = $4 AND status = 'pending' AND next_attempt_at <= now()
      AND (claimed_until IS NULL OR claimed_until <= now())
    ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
 UPDATE webhook_messages AS m
-   SET claimed_until = now() + make_interval(secs => $2), claim_token = $5, claimed_by = $3
+   SET claimed_until = now() + make_interval(secs => $2), claim_token = md5($5::text || m.id::text)::uuid,
+       claimed_by = $3
   FROM due, webhook_endpoints AS e
  WHERE m.org_id = $4 AND m.id = due.id AND e.org_id = m.org_id AND e.id = m.endpoint_id
 RETURNING m.id, m.org_id, m.endpoint_id, m.event_type, m.body, m.attempts, m.claim_token,
           e.url, e.secret;
 
--- name: record_attempt
-WITH settled AS (
-  UPDATE webhook_messages SET status = $3,
-    attempts = CASE WHEN $3 = 'pending' THEN attempts + 1 ELSE attempts END,
-    total_attempts = total_attempts + 1,
-    next_attempt_at = CASE WHEN $3 = 'pending' THEN now() + make_interval(secs => $4)
-                      ELSE next_attempt_at END,
-    delivered_at = CASE WHEN $3 = 'delivered' THEN now() ELSE delivered_at END,
-    last_attempt_at = $5, last_status = $6, last_error = $7, claimed_until = NULL, claim_token = NULL
-  WHERE org_id = $8 AND id = $1 AND claim_token = $2 AND status = 'pending' RETURNING total_attempts),
-counted AS (
-  UPDATE webhook_messages SET total_attempts = total_attempts + 1
-  WHERE org_id = $8 AND id = $1 AND NOT EXISTS (SELECT 1 FROM settled) RETURNING total_attempts)
+-- An attempt is recorded by record_attempt's transaction: settle the message if the claim ($2) still holds,
+-- else only count the attempt; then the attempt's row, numbered by the message's total. Each statement
+-- touches one message's rows (one node of a distributed database).
+
+-- settle_*: $1 the message, $2 the claim, $3 when attempted, $4 the status code, $5 the error, $6 the
+-- organisation; one statement per outcome, since Citus takes no now() inside a CASE.
+
+-- name: settle_retry
+-- Still pending: tried again $7 seconds from now.
+UPDATE webhook_messages SET attempts = attempts + 1, total_attempts = total_attempts + 1,
+  next_attempt_at = now() + make_interval(secs => $7),
+  last_attempt_at = $3, last_status = $4, last_error = $5, claimed_until = NULL, claim_token = NULL
+WHERE org_id = $6 AND id = $1 AND claim_token = $2 AND status = 'pending' RETURNING total_attempts;
+
+-- name: settle_delivered
+UPDATE webhook_messages SET status = 'delivered', total_attempts = total_attempts + 1, delivered_at = now(),
+  last_attempt_at = $3, last_status = $4, last_error = $5, claimed_until = NULL, claim_token = NULL
+WHERE org_id = $6 AND id = $1 AND claim_token = $2 AND status = 'pending' RETURNING total_attempts;
+
+-- name: settle_final
+-- Given up: $7 the final status (dead, or cancelled with its endpoint).
+UPDATE webhook_messages SET status = $7, total_attempts = total_attempts + 1,
+  last_attempt_at = $3, last_status = $4, last_error = $5, claimed_until = NULL, claim_token = NULL
+WHERE org_id = $6 AND id = $1 AND claim_token = $2 AND status = 'pending' RETURNING total_attempts;
+
+-- name: count_attempt
+UPDATE webhook_messages SET total_attempts = total_attempts + 1 WHERE org_id = $1 AND id = $2
+RETURNING total_attempts;
+
+-- name: insert_attempt
 INSERT INTO webhook_attempts (org_id, message_id, attempt_no, worker, outcome, status_code, latency_ms,
   error, response_excerpt, attempted_at)
-SELECT $8, $1, n.total_attempts, $9, $10, $6, $11, $7, $12, $5
-  FROM (SELECT total_attempts FROM settled UNION ALL SELECT total_attempts FROM counted) AS n
-RETURNING EXISTS (SELECT 1 FROM settled);
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10);
 
 -- name: release
 UPDATE webhook_messages AS m SET claimed_until = NULL, claim_token = NULL, claimed_by = NULL

@@ -84,7 +84,7 @@ async def claim(conn: asyncpg.Connection, *, limit: int, lease: float, worker: s
     orgs = [r["org_id"] for r in await conn.fetch(QUERIES["due_organisations"], limit)]
     for left, org_id in zip(range(len(orgs), 0, -1), orgs, strict=True):
         share = -(-(limit - len(claimed)) // left)  # ceiling
-        claimed += await conn.fetch(QUERIES["claim"], share, lease, worker, org_id, uuid.uuid4())
+        claimed += await conn.fetch(QUERIES["claim"], share, lease, worker, org_id, uuid.uuid4().hex)
     return claimed
 
 
@@ -94,12 +94,21 @@ async def record_attempt(conn: asyncpg.Connection, *, message_id: uuid.UUID, org
                          delay: float | None) -> bool:
     """Record one attempt and, if this worker still holds the claim, settle the message. True if settled.
 
-    One statement, so atomic without a transaction. A worker whose lease ran out (or whose endpoint
-    went away) only adds to the history; the state belongs to whoever holds the claim now.
+    One transaction. A worker whose lease ran out (or whose endpoint went away) only adds to the history;
+    the state belongs to whoever holds the claim now.
     """
-    return await conn.fetchval(
-        QUERIES["record_attempt"], message_id, token, state, delay or 0.0, attempted_at, status_code, error,
-        org_id, worker, outcome, latency_ms, excerpt) or False
+    async with conn.transaction():
+        settle = {"pending": ("settle_retry", delay or 0.0), "delivered": ("settle_delivered",)}.get(
+            state, ("settle_final", state))
+        total = await conn.fetchval(QUERIES[settle[0]], message_id, token, attempted_at, status_code, error, org_id,
+                                    *settle[1:])
+        settled = total is not None
+        if not settled:
+            total = await conn.fetchval(QUERIES["count_attempt"], org_id, message_id)
+        if total is not None:  # else the message is gone (its organisation's data erased)
+            await conn.execute(QUERIES["insert_attempt"], org_id, message_id, total, worker, outcome, status_code,
+                               latency_ms, error, excerpt, attempted_at)
+    return settled
 
 
 async def release(conn: asyncpg.Connection | asyncpg.Pool,

@@ -12,13 +12,6 @@ from tests.recruitment.recruitment_support import full_marks, new_candidate
 from tests.support import database
 from tests.support.api import Api
 
-WAITING_ON_A_LOCK = """
-SELECT pid FROM pg_stat_activity
- WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'
-"""
-# On Citus the lock is waited for on a worker, by a backend of the coordinator's (its global pid).
-WAITING_ON_A_LOCK_ON_A_WORKER = "SELECT DISTINCT (waiting_gpid % 10000000000)::integer AS pid FROM citus_lock_waits"
-
 
 async def test_a_connection_terminated_mid_request_is_a_503_with_retry_after(api: Api, conn: asyncpg.Connection
                                                                             ) -> None:
@@ -32,8 +25,7 @@ async def test_a_connection_terminated_mid_request_is_a_503_with_retry_after(api
         put = asyncio.create_task(api.put(url, {"marks": full_marks(rubric, station, 3)}))
         waiting: list[int] = []
         for _ in range(200):
-            waiting = [r["pid"] for r in await conn.fetch(
-                WAITING_ON_A_LOCK_ON_A_WORKER if database.on_citus() else WAITING_ON_A_LOCK)]
+            waiting = await database.waiting_on_locks(conn)
             if waiting or put.done():
                 break
             await asyncio.sleep(0.02)

@@ -33,6 +33,17 @@ def on_citus() -> bool:
     return bool(workers())
 
 
+async def waiting_on_locks(conn: asyncpg.Connection) -> list[int]:
+    """The backends of conn's database (other than conn's) waiting for a row lock. On Citus the lock is
+    waited for on a worker, by a backend of the coordinator's (the pid in its global pid)."""
+    if on_citus():
+        return [r[0] for r in await conn.fetch(
+            "SELECT DISTINCT (waiting_gpid % 10000000000)::integer FROM citus_lock_waits")]
+    return [r[0] for r in await conn.fetch(
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        " AND wait_event_type = 'Lock'")]
+
+
 async def _each_server(dsn: str, command: str, *args: object) -> None:
     for server in [dsn, *workers()]:
         admin = await asyncpg.connect(server)

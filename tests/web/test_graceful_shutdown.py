@@ -5,18 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import uuid
 
 import aiohttp
 import asyncpg
 
 from tests.rubrics.test_rubric_reload_signal import wait_for
+from tests.support import database
 from tests.support.serving import served
 
 IN_FLIGHT = 12
-WAITING_ON_A_LOCK = """
-SELECT count(*) FROM pg_stat_activity
- WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'
-"""
 
 
 async def test_sigterm_finishes_requests_in_flight_and_refuses_new_ones(database_url: str, make_token,
@@ -39,7 +37,8 @@ async def test_sigterm_finishes_requests_in_flight_and_refuses_new_ones(database
                 return r.status
 
         async with conn.transaction():  # every write waits inside PostgreSQL until this commits
-            await conn.execute("SELECT 1 FROM candidates FOR UPDATE")
+            org_id = await conn.fetchval("SELECT org_id FROM campaigns WHERE id = $1", uuid.UUID(campaign))
+            await conn.execute("SELECT 1 FROM candidates WHERE org_id = $1 FOR UPDATE", org_id)
             puts = [asyncio.create_task(put(n)) for n in range(IN_FLIGHT)]
             await wait_for(lambda: _waiting(conn), seconds=10)
             server.proc.send_signal(signal.SIGTERM)
@@ -60,4 +59,4 @@ async def test_sigterm_finishes_requests_in_flight_and_refuses_new_ones(database
 
 
 async def _waiting(conn: asyncpg.Connection) -> bool:
-    return await conn.fetchval(WAITING_ON_A_LOCK) > 0
+    return bool(await database.waiting_on_locks(conn))
