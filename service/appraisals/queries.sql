@@ -14,10 +14,13 @@ FROM appraisals WHERE org_id = $1 AND id = $2;
 
 -- name: appraisal_for_update
 -- Taken by every write to an appraisal: responses of one appraisal are written one at a time, so a
--- group's maximum holds, and none slips in after the close.
-SELECT id, external_ref, subject_ref, cycle, rubric_id, rubric_version, rubric_hash, status, created_at, closed_at
-FROM appraisals WHERE org_id = $1 AND id = $2
-FOR UPDATE;
+-- group's maximum holds, and none slips in after the close. The row is locked by an update that changes
+-- nothing, not SELECT … FOR UPDATE: on a distributed database only a write holds the organisation's shards
+-- in place until the transaction ends (Citus can move them to another node under a transaction that began
+-- with a locking read, and its later writes would be lost with the old copy).
+UPDATE appraisals SET status = status WHERE org_id = $1 AND id = $2
+RETURNING id, external_ref, subject_ref, cycle, rubric_id, rubric_version, rubric_hash, status, created_at,
+          closed_at;
 
 -- name: appraisal_by_external_ref
 SELECT id, external_ref, subject_ref, cycle, rubric_id, rubric_version, rubric_hash, status, created_at, closed_at
@@ -58,13 +61,15 @@ UPDATE appraisal_responses SET rater_key = $3
 WHERE org_id = $1 AND appraisal_id = $2 AND rater_key = ANY($4::bytea[])
   AND NOT EXISTS (SELECT 1 FROM appraisal_responses WHERE org_id = $1 AND appraisal_id = $2 AND rater_key = $3);
 
+-- name: participation_put
+-- That the rater answered, and when, kept apart from what they answered (their participation), for once the
+-- appraisal closes; written in the transaction of response_put. ON CONFLICT … DO UPDATE SET takes the new row's
+-- time (EXCLUDED), not now(): Citus takes only immutable functions there.
+INSERT INTO appraisal_participants (org_id, appraisal_id, rater_key) VALUES ($1, $2, $3)
+ON CONFLICT (org_id, appraisal_id, rater_key) DO UPDATE SET answered_at = EXCLUDED.answered_at;
+
 -- name: response_put
--- Stores a rater's response, replacing their earlier one; `replaced` says whether there was one. A replacement
--- takes the inserted row's time (EXCLUDED), not now(): Citus takes only immutable functions in DO UPDATE SET. That the
--- rater answered, and when, is kept apart (their participation), for once the appraisal closes.
-WITH participation AS (
-  INSERT INTO appraisal_participants (org_id, appraisal_id, rater_key) VALUES ($1, $2, $3)
-  ON CONFLICT (org_id, appraisal_id, rater_key) DO UPDATE SET answered_at = EXCLUDED.answered_at)
+-- Stores a rater's response, replacing their earlier one; `replaced` says whether there was one.
 INSERT INTO appraisal_responses AS r (org_id, appraisal_id, rater_key, group_id, answers, comments)
 VALUES ($1, $2, $3, $4, $5, $6)
 ON CONFLICT (org_id, appraisal_id, rater_key) DO UPDATE

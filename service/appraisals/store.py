@@ -63,7 +63,9 @@ async def rekey_response(conn: asyncpg.Connection, org_id: uuid.UUID, appraisal_
 async def put_response(conn: asyncpg.Connection, org_id: uuid.UUID, appraisal_id: uuid.UUID, rater: bytes, *,
                        group: str, answers: dict[str, int | None], comments: dict[str, str]) -> asyncpg.Record:
     """Store the rater's response (replacing theirs); the row has `submitted_at` and `replaced`."""
-    return await conn.fetchrow(QUERIES["response_put"], org_id, appraisal_id, rater, group, answers, comments)
+    async with conn.transaction():
+        await conn.execute(QUERIES["participation_put"], org_id, appraisal_id, rater)
+        return await conn.fetchrow(QUERIES["response_put"], org_id, appraisal_id, rater, group, answers, comments)
 
 
 async def unlink_responses(conn: asyncpg.Connection, org_id: uuid.UUID, appraisal_id: uuid.UUID,

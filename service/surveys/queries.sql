@@ -12,10 +12,13 @@ SELECT id, reference, title, rubric_id, rubric_version, rubric_hash, status, cre
 FROM surveys WHERE org_id = $1 AND id = $2;
 
 -- name: survey_for_update
--- Taken by every write to a survey, so that no response slips in after the close.
-SELECT id, reference, title, rubric_id, rubric_version, rubric_hash, status, created_at, closed_at
-FROM surveys WHERE org_id = $1 AND id = $2
-FOR UPDATE;
+-- Taken by every write to a survey, so that no response slips in after the close: the survey's row locked
+-- by an update that changes nothing. An update, not SELECT … FOR UPDATE: on a distributed database only a
+-- write holds the organisation's shards in place until the transaction ends (Citus can move them to another
+-- node under a transaction that began with a locking read, and its later writes would be lost with the old
+-- copy).
+UPDATE surveys SET status = status WHERE org_id = $1 AND id = $2
+RETURNING id, reference, title, rubric_id, rubric_version, rubric_hash, status, created_at, closed_at;
 
 -- name: survey_by_reference
 SELECT id, reference, title, rubric_id, rubric_version, rubric_hash, status, created_at, closed_at
@@ -54,14 +57,15 @@ UPDATE survey_responses SET respondent_key = $3
 WHERE org_id = $1 AND survey_id = $2 AND respondent_key = ANY($4::bytea[])
   AND NOT EXISTS (SELECT 1 FROM survey_responses WHERE org_id = $1 AND survey_id = $2 AND respondent_key = $3);
 
+-- name: participation_put
+-- That the respondent answered, and when, kept apart from what they answered (their participation), for once the
+-- survey closes; written in the transaction of response_put. ON CONFLICT … DO UPDATE SET takes the new row's
+-- time (EXCLUDED), not now(): Citus takes only immutable functions there.
+INSERT INTO survey_participants (org_id, survey_id, respondent_key) VALUES ($1, $2, $3)
+ON CONFLICT (org_id, survey_id, respondent_key) DO UPDATE SET answered_at = EXCLUDED.answered_at;
+
 -- name: response_put
--- Stores a respondent's response, replacing their earlier one; `replaced` says whether there was one. A
--- replacement takes the inserted row's time (EXCLUDED), not now(): Citus takes only immutable functions in
--- DO UPDATE SET. That
--- the respondent answered, and when, is kept apart (their participation), for once the survey closes.
-WITH participation AS (
-  INSERT INTO survey_participants (org_id, survey_id, respondent_key) VALUES ($1, $2, $3)
-  ON CONFLICT (org_id, survey_id, respondent_key) DO UPDATE SET answered_at = EXCLUDED.answered_at)
+-- Stores a respondent's response, replacing their earlier one; `replaced` says whether there was one.
 INSERT INTO survey_responses AS r (org_id, survey_id, respondent_key, unit, staff_group, answers)
 VALUES ($1, $2, $3, $4, $5, $6)
 ON CONFLICT (org_id, survey_id, respondent_key) DO UPDATE

@@ -59,7 +59,10 @@ async def rekey_response(conn: asyncpg.Connection, org_id: uuid.UUID, survey_id:
 async def put_response(conn: asyncpg.Connection, org_id: uuid.UUID, survey_id: uuid.UUID, respondent: bytes, *,
                        unit: str, staff_group: str, answers: list[int | None]) -> asyncpg.Record:
     """Store the respondent's response (replacing theirs); the row has `submitted_at` and `replaced`."""
-    return await conn.fetchrow(QUERIES["response_put"], org_id, survey_id, respondent, unit, staff_group, answers)
+    async with conn.transaction():
+        await conn.execute(QUERIES["participation_put"], org_id, survey_id, respondent)
+        return await conn.fetchrow(QUERIES["response_put"], org_id, survey_id, respondent, unit, staff_group,
+                                   answers)
 
 
 async def unlink_responses(conn: asyncpg.Connection, org_id: uuid.UUID, survey_id: uuid.UUID,

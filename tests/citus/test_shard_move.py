@@ -100,9 +100,11 @@ async def test_an_organisation_moved_under_load_loses_nothing(api: Api, conn: as
     stored = {(r["candidate_ref"], r["panellist_ref"]) for r in await conn.fetch(
         "SELECT c.candidate_ref, s.panellist_ref FROM scorecards s"
         " JOIN candidates c ON c.org_id = s.org_id AND c.id = s.candidate_id WHERE s.org_id = $1", org_id)}
-    assert load.scorecards <= stored and len(load.scorecards) == len(stored)
+    # Every acknowledged write is stored; a write answered 503 may have been stored too (its client retries).
+    unsure = load.statuses.get(503, 0)
+    assert load.scorecards <= stored and len(stored) - len(load.scorecards) <= unsure
     answered = await conn.fetchval("SELECT count(*) FROM survey_responses WHERE org_id = $1", org_id)
-    assert answered == len(load.responses)
+    assert len(load.responses) <= answered <= len(load.responses) + unsure
     # Read on the new node itself, the shards hold everything.
     worker = await asyncpg.connect(host=target["nodename"], port=target["nodeport"], user="postgres",
                                    database=await conn.fetchval("SELECT current_database()"))
