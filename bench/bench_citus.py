@@ -21,7 +21,8 @@ from bench.bench_recruitment import setup_org
 from bench.support import child, cpu_seconds, free_port, load, percentile
 from service import db
 from service.config import ROOT
-from service.db import distribution, embedded, migrate
+from service.db import embedded, migrate
+from tests.citus.cluster import distributed_database
 
 ROUND_SECONDS = float(os.environ.get("BENCH_ROUND_SECONDS", 1.5))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", 32))
@@ -36,22 +37,20 @@ def _workers() -> list[str]:
 @asynccontextmanager
 async def _database(server: str, workers: list[str]):
     """A fresh migrated database on `server` (distributed over `workers` when there are any)."""
-    from tests.citus.cluster import create_database
     name = f"mlcf_bench_{uuid.uuid4().hex[:8]}"
-    servers = [server, *workers]
-    url = await (create_database(server, workers, name) if workers else embedded.ensure_database(server, name))
-    conn = await db.connect(url)
-    try:
-        await migrate.migrate(conn)
-        if workers:
-            async with conn.transaction():
-                await distribution.apply(conn, await distribution.plan(conn))
-    finally:
-        await conn.close()
+    if workers:
+        url = await distributed_database(server, workers, name)
+    else:
+        url = await embedded.ensure_database(server, name)
+        conn = await db.connect(url)
+        try:
+            await migrate.migrate(conn)
+        finally:
+            await conn.close()
     try:
         yield url
     finally:
-        for each in servers:
+        for each in [server, *workers]:
             admin = await asyncpg.connect(each)
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             await admin.close()

@@ -95,22 +95,32 @@ async def layout(conn: asyncpg.Connection) -> dict[str, Placement]:
 
 def deviations(steps: list[Step], now: dict[str, Placement]) -> list[str]:
     """How the layout differs from the plan: one line per table out of place; none when it is as planned."""
-    found = []
-    groups = {now[s.table].colocation for s in steps if s.kind == "distributed" and s.table in now}
-    for step in steps:
-        placed = now.get(step.table)
-        if placed is None:
-            found.append(f"{step.table}: missing")
-        elif step.kind == "reference" and placed.kind != "reference":
-            found.append(f"{placed}, planned as a reference table")
-        elif step.kind == "distributed" and (placed.kind != "distributed" or placed.column != DISTRIBUTION_COLUMN):
-            found.append(f"{placed}, planned as distributed by {DISTRIBUTION_COLUMN}")
-        elif step.kind == "distributed" and len(groups) > 1:
-            found.append(f"{placed}, planned in one co-location group with every organisation table")
+    anchor = now.get(_anchor(steps))
+    found = [d for d in (_deviation(step, now, anchor) for step in steps) if d]
     for table in COORDINATOR_TABLES:
         if table in now and now[table].kind != "plain":
             found.append(f"{now[table]}, planned on the coordinator alone, outside Citus's metadata")
     return found
+
+
+def _anchor(steps: list[Step]) -> str:
+    """The first distributed table, which the others are co-located with."""
+    return next(s.table for s in steps if s.kind == "distributed")
+
+
+def _deviation(step: Step, now: dict[str, Placement], anchor: Placement | None) -> str | None:
+    """How the step's table is out of place (None when in place). The others are co-located with the anchor
+    once it is distributed."""
+    placed = now.get(step.table)
+    if placed is None:
+        return f"{step.table}: missing"
+    if step.kind == "reference":
+        return None if placed.kind == "reference" else f"{placed}, planned as a reference table"
+    if placed.kind != "distributed" or placed.column != DISTRIBUTION_COLUMN:
+        return f"{placed}, planned as distributed by {DISTRIBUTION_COLUMN}"
+    if anchor is not None and anchor.kind == "distributed" and placed.colocation != anchor.colocation:
+        return f"{placed}, planned co-located with {anchor.table}"
+    return None
 
 
 async def apply(conn: asyncpg.Connection, steps: list[Step]) -> list[Step]:
@@ -120,8 +130,8 @@ async def apply(conn: asyncpg.Connection, steps: list[Step]) -> list[Step]:
     it does not hold the same way, and a table with triggers: the foreign keys of the tables to lay out are
     dropped first and made again at the end (checking every row again), and guard triggers likewise."""
     now = await layout(conn)
-    anchor = next(s.table for s in steps if s.kind == "distributed")
-    todo = [s for s in steps if _out_of_place(s, now, now.get(anchor))]
+    anchor = _anchor(steps)
+    todo = [s for s in steps if _deviation(s, now, now.get(anchor))]
     if not todo:
         return []
     wrong = [str(now[s.table]) for s in todo if now[s.table].kind in ("distributed", "reference")]
@@ -155,14 +165,6 @@ async def apply(conn: asyncpg.Connection, steps: list[Step]) -> list[Step]:
         for t in triggers:
             await conn.execute(t["definition"])
     return todo
-
-
-def _out_of_place(step: Step, now: dict[str, Placement], anchor: Placement | None) -> bool:
-    placed = now[step.table]
-    if step.kind == "reference":
-        return placed.kind != "reference"
-    return (placed.kind != "distributed" or placed.column != DISTRIBUTION_COLUMN
-            or (anchor is not None and anchor.kind == "distributed" and placed.colocation != anchor.colocation))
 
 
 async def is_laid_out(conn: asyncpg.Connection) -> bool:

@@ -98,10 +98,13 @@ async def record_attempt(conn: asyncpg.Connection, *, message_id: uuid.UUID, org
     the state belongs to whoever holds the claim now.
     """
     async with conn.transaction():
-        settle = {"pending": ("settle_retry", delay or 0.0), "delivered": ("settle_delivered",)}.get(
-            state, ("settle_final", state))
-        total = await conn.fetchval(QUERIES[settle[0]], message_id, token, attempted_at, status_code, error, org_id,
-                                    *settle[1:])
+        common = (message_id, token, attempted_at, status_code, error, org_id)
+        if state == "pending":
+            total = await conn.fetchval(QUERIES["settle_retry"], *common, delay or 0.0)
+        elif state == "delivered":
+            total = await conn.fetchval(QUERIES["settle_delivered"], *common)
+        else:
+            total = await conn.fetchval(QUERIES["settle_final"], *common, state)
         settled = total is not None
         if not settled:
             total = await conn.fetchval(QUERIES["count_attempt"], org_id, message_id)

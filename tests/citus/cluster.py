@@ -26,8 +26,9 @@ from urllib.parse import urlsplit
 
 import asyncpg
 
+from service import db
 from service.config import ROOT
-from service.db import embedded
+from service.db import distribution, embedded, migrate
 
 DATA = ROOT / ".data" / "citus"
 HOST = "127.0.0.1"
@@ -149,6 +150,19 @@ async def create_database(coordinator: str, workers: list[str], name: str) -> st
         await conn.execute("SELECT citus_set_coordinator_host($1, $2)", here.hostname, here.port or 5432)
         for worker in map(urlsplit, workers):
             await conn.execute("SELECT citus_add_node($1, $2)", worker.hostname, worker.port or 5432)
+    finally:
+        await conn.close()
+    return url
+
+
+async def distributed_database(coordinator: str, workers: list[str], name: str) -> str:
+    """create_database, then the service's schema migrated and laid out on it; the coordinator's DSN."""
+    url = await create_database(coordinator, workers, name)
+    conn = await db.connect(url)
+    try:
+        await migrate.migrate(conn)
+        async with conn.transaction():
+            await distribution.apply(conn, await distribution.plan(conn))
     finally:
         await conn.close()
     return url

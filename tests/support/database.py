@@ -15,7 +15,7 @@ import asyncpg
 
 from service import db
 from service.config import ROOT
-from service.db import distribution, embedded, migrate
+from service.db import embedded, migrate
 
 
 def server_dsn() -> str:
@@ -60,20 +60,16 @@ async def create_empty(dsn: str, name: str) -> str:
 
 async def create_template(dsn: str) -> str:
     name = f"mlcf_tmpl_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    if on_citus():
-        from tests.citus.cluster import create_database
-        url = await create_database(dsn, workers(), name)
+    if not on_citus():
+        conn = await db.connect(embedded.with_database(dsn, await create_empty(dsn, name)))
+        try:
+            await migrate.migrate(conn)
+        finally:
+            await conn.close()
     else:
-        url = embedded.with_database(dsn, await create_empty(dsn, name))
-    conn = await db.connect(url)
-    try:
-        await migrate.migrate(conn)
-        if on_citus():
-            async with conn.transaction():
-                await distribution.apply(conn, await distribution.plan(conn))
-    finally:
-        await conn.close()
-    if on_citus():  # nothing may be connected to a template; Citus keeps a daemon in every database
+        from tests.citus.cluster import distributed_database
+        await distributed_database(dsn, workers(), name)
+        # Nothing may be connected to a template; Citus keeps a daemon in every database.
         await _each_server(dsn, f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
         await _each_server(dsn, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", name)
     return name
